@@ -1,0 +1,22 @@
+# common/ — libcommon.a: protocol and crypto building blocks, no program state.
+# Sources are listed once, here.
+COMMON_SRCS := \
+	common/crypto.c \
+	common/hex.c \
+	common/b64.c \
+	common/secret.c \
+	common/buf.c \
+	common/log.c \
+	common/conf.c \
+	common/milenage.c \
+	common/aka.c \
+	common/gba.c \
+	common/digest.c
+
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
+LIBCOMMON := $(BUILD)/libcommon.a
+DEPFILES += $(COMMON_OBJS:.o=.d)
+
+$(LIBCOMMON): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^

@@ -1,0 +1,37 @@
+/*
+ * run.c — the unit-test runner: every suite of suites.h in one SRunner.
+ * CK_RUN_SUITE / CK_RUN_CASE select a subset; CK_FORK=no runs in-process
+ * (used under valgrind).
+ */
+#include <stdlib.h>
+
+#include "hex.h"
+#include "suites.h"
+
+void
+test_unhex(const char *hex, void *out, size_t len)
+{
+	ck_assert_msg(hex_decode_exact(hex, out, len) == 0,
+	    "bad test hex '%s' for %zu octets", hex, len);
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(suite_encoding());
+	srunner_add_suite(sr, suite_buf());
+	srunner_add_suite(sr, suite_log());
+	srunner_add_suite(sr, suite_conf());
+	srunner_add_suite(sr, suite_milenage());
+	srunner_add_suite(sr, suite_aka());
+	srunner_add_suite(sr, suite_gba());
+	srunner_add_suite(sr, suite_digest());
+	srunner_add_suite(sr, suite_ue_crypto());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
