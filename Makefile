@@ -7,6 +7,7 @@
 #   make check SAN=1   the same tests built with ASan+UBSan into build-san/
 #   make bench      benchmarks (needs scripts/install-deps --bench)
 #   make demo       the whole stack on loopback, one UE scenario
+#   make fuzz       libFuzzer binaries (clang) into build/fuzz/; fuzz-run runs them
 #   make clean
 
 .DEFAULT_GOAL := all
@@ -56,7 +57,10 @@ DEPFILES :=
 
 include common/module.mk
 include ue/module.mk
+include hss-stub/module.mk
 include tests/unit/module.mk
+include tests/e2e/module.mk
+include tests/fuzz/module.mk
 include bench/module.mk
 
 all: $(PROGRAMS)
@@ -77,7 +81,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: check-unit check-fuzz
+check-run: check-unit check-fuzz check-e2e
 ifneq ($(SAN),1)
 ifeq ($(VALGRIND),1)
 check-run: check-valgrind
@@ -87,6 +91,11 @@ endif
 check-unit: $(BUILD)/tests/unit-tests $(PROGRAMS)
 	UTSTACK_BUILD=$(BUILD) UTSTACK_VECTORS=tests/vectors $(BUILD)/tests/unit-tests
 
+# The whole programs on loopback (scripts/stack with UTSTACK_BUILD).
+.PHONY: check-e2e
+check-e2e: $(BUILD)/tests/e2e-tests $(PROGRAMS)
+	UTSTACK_BUILD=$(BUILD) $(BUILD)/tests/e2e-tests
+
 # Check forks each test by default; under valgrind run them in-process so
 # leaks are attributed and counted.
 check-valgrind: $(BUILD)/tests/unit-tests
@@ -94,8 +103,9 @@ check-valgrind: $(BUILD)/tests/unit-tests
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BUILD)/tests/unit-tests
 
-check-fuzz:
-	@true
+# Replay every fuzz corpus with the normal build (tests/fuzz/module.mk);
+# `make fuzz` builds the libFuzzer binaries themselves.
+check-fuzz: check-fuzz-replay
 
 # --- bench / demo ---------------------------------------------------------
 .PHONY: bench demo

@@ -11,7 +11,13 @@ COMMON_SRCS := \
 	common/milenage.c \
 	common/aka.c \
 	common/gba.c \
-	common/digest.c
+	common/digest.c \
+	common/dia_dict.c \
+	common/diameter.c \
+	common/db.c \
+	common/daemon.c \
+	common/xml.c \
+	common/dia_peer.c
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCOMMON := $(BUILD)/libcommon.a

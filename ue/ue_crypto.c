@@ -1018,7 +1018,7 @@ ue_crypto_main(const struct ue_opts *o, int argc, char **argv)
 		memset(&c, 0, sizeof(c));
 		c.cmd = name;
 		c.json = o->json;
-		optind = 1;	/* argv[1] is the subcommand: parse after it */
+		optind = 0;	/* re-initialise getopt; argv[1] is the subcommand */
 		return cmds[i].fn(&c, argc - 1, argv + 1);
 	}
 	return ue_usage_error("crypto", "unknown command '%s' (see 'ue crypto --help')",

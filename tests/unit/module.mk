@@ -10,7 +10,9 @@ UNIT_SRCS := \
 	tests/unit/test_aka.c \
 	tests/unit/test_gba.c \
 	tests/unit/test_digest.c \
-	tests/unit/test_ue_crypto.c
+	tests/unit/test_ue_crypto.c \
+	tests/unit/test_diameter.c \
+	tests/unit/test_dia_peer.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(UNIT_OBJS:.o=.d)

@@ -30,6 +30,8 @@ main(void)
 	srunner_add_suite(sr, suite_gba());
 	srunner_add_suite(sr, suite_digest());
 	srunner_add_suite(sr, suite_ue_crypto());
+	srunner_add_suite(sr, suite_diameter());
+	srunner_add_suite(sr, suite_dia_peer());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

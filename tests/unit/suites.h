@@ -18,6 +18,8 @@ Suite	*suite_aka(void);
 Suite	*suite_gba(void);
 Suite	*suite_digest(void);
 Suite	*suite_ue_crypto(void);
+Suite	*suite_diameter(void);
+Suite	*suite_dia_peer(void);
 
 /*
  * Decode the hex text `hex` into `out` (exactly `len` octets) or fail the

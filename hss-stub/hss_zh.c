@@ -1,0 +1,461 @@
+/*
+ * hss_zh.c — the Zh server: MAR → MAA with one authentication vector and
+ * the GUSS (TS 29.109 §4, §6; commands reused from TS 29.229), and
+ * resynchronisation (TS 33.102 6.3.5; GBA.md §1.8).
+ *
+ * Answers:
+ *   success                     Result-Code 2001, SIP-Auth-Data-Item
+ *                               {scheme, RAND||AUTN, XRES, CK, IK}, GUSS
+ *   unknown IMPI / IMPU         Experimental-Result 10415/5401
+ *   AUTS with a bad MAC-S       Result-Code 4001 AUTHENTICATION_REJECTED,
+ *                               SQN untouched
+ *   missing / malformed AVPs    5005 / 5004 / 5014 with Failed-AVP
+ *   other command               3001 (E bit); other realm 3003 (E bit)
+ *   database busy               3004 TOO_BUSY (E bit): the BSF may retry
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aka.h"
+#include "daemon.h"
+#include "dia_peer.h"
+#include "hex.h"
+#include "hss.h"
+#include "log.h"
+#include "milenage.h"
+#include "secret.h"
+
+#define HSS_PEERS_MAX		32
+#define HSS_ANSWER_MAX		(16 * 1024)
+#define DIA_REALM_NOT_SERVED	3003
+#define DIA_AUTHENTICATION_REJECTED 4001
+#define DIA_AUTH_SESSION_NO_STATE 1	/* NO_STATE_MAINTAINED */
+
+struct hss_zh {
+	struct dia_server	*srv;
+	struct hss_store	*st;
+	struct hss_conf		 cfg;
+	char			 peers[sizeof(((struct hss_conf *)0)->zh_peers)];
+	const char		*allow[HSS_PEERS_MAX + 1];
+};
+
+/* One MAR being answered. */
+struct mar {
+	struct hss_zh		*zh;
+	struct dia_conn		*conn;
+	const struct dia_msg	*req;
+	const struct dia_avp	*session_id;
+	char			 impi[HSS_ID_MAX];
+};
+
+static void
+put_header_avps(struct dia_build *d, const struct mar *m)
+{
+	const struct dia_local *l = dia_conn_local(m->conn);
+
+	/* <Session-Id> first (RFC 6733 §8.8), when the request had one. */
+	if (m->session_id != NULL)
+		dia_put(d, DIA_AVP_SESSION_ID, DIA_AVP_M, 0, m->session_id->data,
+		    m->session_id->len);
+	dia_group_begin(d, DIA_AVP_VENDOR_SPECIFIC_APP_ID, DIA_AVP_M, 0);
+	dia_put_u32(d, DIA_AVP_VENDOR_ID, DIA_AVP_M, 0, DIA_VENDOR_3GPP);
+	dia_put_u32(d, DIA_AVP_AUTH_APPLICATION_ID, DIA_AVP_M, 0, DIA_APP_ZH);
+	dia_group_end(d);
+	dia_put_u32(d, DIA_AVP_AUTH_SESSION_STATE, DIA_AVP_M, 0,
+	    DIA_AUTH_SESSION_NO_STATE);
+	dia_put_str(d, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, l->origin_host);
+	dia_put_str(d, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0, l->origin_realm);
+}
+
+static void
+send_answer(struct mar *m, struct dia_build *d, struct buf *b)
+{
+	if (dia_build_end(d) != 0) {
+		log_warnx("zh: answer to %s does not fit; not sent",
+		    dia_conn_peer_host(m->conn));
+		return;
+	}
+	if (dia_conn_send(m->conn, b->data + d->start, b->len - d->start) != 0)
+		log_warnx("zh: cannot send answer to %s",
+		    dia_conn_peer_host(m->conn));
+}
+
+/* An answer carrying `err` (protocol errors get the E bit). */
+static void
+answer_error(struct mar *m, const struct dia_error *err)
+{
+	struct dia_build d;
+	struct buf b;
+	char code[16];
+	int protocol = err->result >= 3000 && err->result < 4000;
+
+	buf_init(&b, HSS_ANSWER_MAX);
+	dia_build_answer(&d, &b, m->req, protocol ? DIA_FLAG_E : 0);
+	put_header_avps(&d, m);
+	dia_put_error(&d, err);
+	send_answer(m, &d, &b);
+	buf_clear(&b);
+	snprintf(code, sizeof(code), "%u", err->result);
+	log_event("HSS-MAR-REJECTED", "peer", dia_conn_peer_host(m->conn),
+	    "impi", m->impi, "result", code, "reason", err->reason, (char *)NULL);
+}
+
+static void
+answer_experimental(struct mar *m, uint32_t result, const char *reason)
+{
+	struct dia_build d;
+	struct buf b;
+	char code[16];
+
+	buf_init(&b, HSS_ANSWER_MAX);
+	dia_build_answer(&d, &b, m->req, 0);
+	put_header_avps(&d, m);
+	dia_put_experimental(&d, DIA_VENDOR_3GPP, result);
+	send_answer(m, &d, &b);
+	buf_clear(&b);
+	snprintf(code, sizeof(code), "%u", result);
+	log_event("HSS-MAR-REJECTED", "peer", dia_conn_peer_host(m->conn),
+	    "impi", m->impi, "result", code, "reason", reason, (char *)NULL);
+}
+
+static void
+set_error(struct dia_error *err, uint32_t result, const struct dia_avp *failed,
+    const char *reason)
+{
+	memset(err, 0, sizeof(*err));
+	err->result = result;
+	snprintf(err->reason, sizeof(err->reason), "%s", reason);
+	if (failed != NULL) {
+		err->failed = failed->raw;
+		err->failed_len = failed->raw_len;
+	}
+}
+
+/* Who is asked for: User-Name (IMPI), else Public-Identity. 0 found, 1
+ * answered already. */
+static int
+mar_identity(struct mar *m)
+{
+	const struct dia_avp *a;
+	struct dia_error err;
+	char impu[HSS_ID_MAX];
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if ((a = dia_msg_find(m->req, NULL, DIA_AVP_USER_NAME, 0, NULL)) != NULL) {
+		if (dia_avp_utf8(a, m->impi, sizeof(m->impi), &err) != 0) {
+			snprintf(m->impi, sizeof(m->impi), "?");
+			answer_error(m, &err);
+			return 1;
+		}
+		return 0;
+	}
+	a = dia_msg_find(m->req, NULL, DIA_AVP_PUBLIC_IDENTITY, DIA_VENDOR_3GPP,
+	    NULL);
+	if (a == NULL) {
+		dia_msg_require(m->req, NULL, DIA_AVP_USER_NAME, 0, &err);
+		snprintf(err.reason, sizeof(err.reason),
+		    "neither User-Name nor Public-Identity");
+		answer_error(m, &err);
+		return 1;
+	}
+	if (dia_avp_utf8(a, impu, sizeof(impu), &err) != 0) {
+		answer_error(m, &err);
+		return 1;
+	}
+	rc = hss_store_find_impu(m->zh->st, impu, m->impi);
+	if (rc == 0)
+		return 0;
+	snprintf(m->impi, sizeof(m->impi), "%s", impu);
+	if (rc == 1)
+		answer_experimental(m, DIA_ERROR_IDENTITY_UNKNOWN,
+		    "unknown public identity");
+	else {
+		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
+		answer_error(m, &err);
+	}
+	return 1;
+}
+
+/*
+ * SIP-Auth-Data-Item of the MAR: the scheme asked for (checked) and, on
+ * resynchronisation, RAND||AUTS. Returns 0 (resync set when AUTS present),
+ * or 1 when answered.
+ */
+static int
+mar_auth_item(struct mar *m, int *resync, uint8_t rand[16], uint8_t auts[14])
+{
+	const struct dia_avp *item, *a;
+	struct dia_error err;
+	char scheme[64];
+
+	*resync = 0;
+	item = dia_msg_find(m->req, NULL, DIA_AVP_SIP_AUTH_DATA_ITEM,
+	    DIA_VENDOR_3GPP, NULL);
+	if (item == NULL)
+		return 0;
+	a = dia_msg_find(m->req, item, DIA_AVP_SIP_AUTH_SCHEME, DIA_VENDOR_3GPP,
+	    NULL);
+	if (a != NULL) {
+		if (dia_avp_utf8(a, scheme, sizeof(scheme), &err) != 0) {
+			answer_error(m, &err);
+			return 1;
+		}
+		/* The HSS picks the subscriber's scheme; "Unknown" (TS 29.229
+		 * 6.3.9) lets it choose. Anything else is not ours. */
+		if (strcmp(scheme, "Digest-AKAv1-MD5") != 0 &&
+		    strcmp(scheme, "Digest-AKAv2-MD5") != 0 &&
+		    strcmp(scheme, "Unknown") != 0) {
+			set_error(&err, DIA_INVALID_AVP_VALUE, a,
+			    "unsupported SIP-Authentication-Scheme");
+			answer_error(m, &err);
+			return 1;
+		}
+	}
+	a = dia_msg_find(m->req, item, DIA_AVP_SIP_AUTHORIZATION,
+	    DIA_VENDOR_3GPP, NULL);
+	if (a == NULL)
+		return 0;
+	/* GBA.md §1.8: SIP-Authorization = RAND (16) || AUTS (14). */
+	if (a->len != 30) {
+		set_error(&err, DIA_INVALID_AVP_VALUE, a,
+		    "SIP-Authorization must be RAND||AUTS (30 octets)");
+		answer_error(m, &err);
+		return 1;
+	}
+	memcpy(rand, a->data, 16);
+	memcpy(auts, a->data + 16, 14);
+	*resync = 1;
+	return 0;
+}
+
+static void
+answer_vector(struct mar *m, const struct hss_sub *s, const struct aka_av *av,
+    int with_guss)
+{
+	struct dia_build d;
+	struct buf b, guss;
+	uint8_t sip_auth[32];
+
+	buf_init(&b, HSS_ANSWER_MAX);
+	buf_init(&guss, HSS_ANSWER_MAX / 2);
+	dia_build_answer(&d, &b, m->req, 0);
+	put_header_avps(&d, m);
+	dia_put_result(&d, DIA_SUCCESS);
+	dia_put_str(&d, DIA_AVP_USER_NAME, DIA_AVP_M, 0, s->impi);
+	dia_put_u32(&d, DIA_AVP_SIP_NUMBER_AUTH_ITEMS, DIA_AVP_M,
+	    DIA_VENDOR_3GPP, 1);
+	dia_group_begin(&d, DIA_AVP_SIP_AUTH_DATA_ITEM, DIA_AVP_M,
+	    DIA_VENDOR_3GPP);
+	dia_put_u32(&d, DIA_AVP_SIP_ITEM_NUMBER, DIA_AVP_M, DIA_VENDOR_3GPP, 1);
+	dia_put_str(&d, DIA_AVP_SIP_AUTH_SCHEME, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    hss_scheme_sip(s->scheme));
+	memcpy(sip_auth, av->rand, 16);
+	memcpy(sip_auth + 16, av->autn, 16);
+	dia_put(&d, DIA_AVP_SIP_AUTHENTICATE, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    sip_auth, sizeof(sip_auth));
+	dia_put(&d, DIA_AVP_SIP_AUTHORIZATION, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    av->xres, av->xres_len);
+	dia_put(&d, DIA_AVP_CONFIDENTIALITY_KEY, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    av->ck, 16);
+	dia_put(&d, DIA_AVP_INTEGRITY_KEY, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    av->ik, 16);
+	dia_group_end(&d);
+	if (with_guss) {
+		if (hss_guss_xml(s, &guss) == 0)
+			dia_put(&d, DIA_AVP_GBA_USERSECSETTINGS, DIA_AVP_M,
+			    DIA_VENDOR_3GPP, guss.data, guss.len);
+		else
+			log_warnx("zh: GUSS of %s does not fit; sent without",
+			    s->impi);
+	}
+	send_answer(m, &d, &b);
+	buf_clear(&guss);
+	buf_clear(&b);	/* wipes CK, IK, XRES */
+}
+
+static void
+handle_mar(struct mar *m)
+{
+	static const uint32_t required[] = {
+		DIA_AVP_SESSION_ID, DIA_AVP_ORIGIN_HOST, DIA_AVP_ORIGIN_REALM,
+		DIA_AVP_DESTINATION_REALM, DIA_AVP_AUTH_SESSION_STATE,
+		DIA_AVP_VENDOR_SPECIFIC_APP_ID,
+	};
+	const struct dia_avp *a;
+	struct dia_error err;
+	struct hss_sub *s = NULL;
+	struct milenage mil;
+	struct aka_av av;
+	uint8_t rand[16], auts[14], sqn_ms_b[6], sqn_b[6];
+	uint64_t sqn_ms, sqn;
+	char realm[256], sqn_hex[13], sqn_ms_hex[13];
+	time_t guss_ts;
+	int resync, rc, with_guss;
+	size_t i;
+
+	m->session_id = dia_msg_find(m->req, NULL, DIA_AVP_SESSION_ID, 0, NULL);
+	snprintf(m->impi, sizeof(m->impi), "?");
+	memset(&err, 0, sizeof(err));
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (dia_msg_require(m->req, NULL, required[i], 0, &err) == NULL) {
+			answer_error(m, &err);
+			return;
+		}
+	}
+	a = dia_msg_find(m->req, NULL, DIA_AVP_DESTINATION_REALM, 0, NULL);
+	if (dia_avp_identity(a, realm, sizeof(realm), &err) != 0) {
+		answer_error(m, &err);
+		return;
+	}
+	if (strcasecmp(realm, m->zh->cfg.origin_realm) != 0) {
+		set_error(&err, DIA_REALM_NOT_SERVED, a, "realm not served here");
+		answer_error(m, &err);
+		return;
+	}
+	if (mar_identity(m) != 0)
+		return;
+	if (mar_auth_item(m, &resync, rand, auts) != 0)
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "out of memory");
+		answer_error(m, &err);
+		return;
+	}
+	rc = hss_store_get(m->zh->st, m->impi, s);
+	if (rc == 1) {
+		answer_experimental(m, DIA_ERROR_IDENTITY_UNKNOWN,
+		    "unknown IMPI");
+		goto done;
+	}
+	if (rc < 0) {
+		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
+		answer_error(m, &err);
+		goto done;
+	}
+	milenage_init(&mil, s->k, s->opc);
+	if (resync) {
+		if (aka_auts_verify(&mil, rand, auts, sqn_ms_b) != 0) {
+			log_event("HSS-RESYNC-FAIL", "impi", s->impi, "reason",
+			    "MAC-S does not verify", (char *)NULL);
+			set_error(&err, DIA_AUTHENTICATION_REJECTED, NULL,
+			    "AUTS rejected: MAC-S does not verify");
+			answer_error(m, &err);
+			goto done;
+		}
+		sqn_ms = aka_sqn_get(sqn_ms_b);
+		hex_encode(sqn_ms_b, 6, sqn_ms_hex);
+		log_event("HSS-RESYNC", "impi", s->impi, "sqn_ms", sqn_ms_hex,
+		    (char *)NULL);
+	}
+	rc = hss_store_next_sqn(m->zh->st, s->impi, resync ? &sqn_ms : NULL,
+	    &sqn);
+	if (rc != 0) {
+		set_error(&err, rc == 1 ? DIA_UNABLE_TO_COMPLY : DIA_TOO_BUSY,
+		    NULL, rc == 1 ? "subscriber deleted meanwhile" :
+		    "database busy or failing");
+		answer_error(m, &err);
+		goto done;
+	}
+	aka_sqn_put(sqn, sqn_b);
+	if (aka_av_generate(&mil, sqn_b, s->amf, &av) != 0) {
+		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL,
+		    "random generator failed");
+		answer_error(m, &err);
+		goto done;
+	}
+	/* GUSS only when the BSF's copy is older (29.109 6.1.1). */
+	with_guss = 1;
+	a = dia_msg_find(m->req, NULL, DIA_AVP_GUSS_TIMESTAMP, DIA_VENDOR_3GPP,
+	    NULL);
+	if (a != NULL && dia_avp_time(a, &guss_ts, NULL) == 0 &&
+	    guss_ts >= s->guss_time)
+		with_guss = 0;
+	answer_vector(m, s, &av, with_guss);
+	hex_encode(sqn_b, 6, sqn_hex);
+	log_event("HSS-MAR-OK", "peer", dia_conn_peer_host(m->conn), "impi",
+	    s->impi, "sqn", sqn_hex, "resync", resync ? "yes" : "no", "guss",
+	    with_guss ? "sent" : "current", (char *)NULL);
+	aka_av_clear(&av);
+done:
+	milenage_clear(&mil);
+	hss_sub_clear(s);
+	free(s);
+}
+
+static void
+on_request(struct dia_conn *conn, const struct dia_msg *req, void *arg)
+{
+	struct mar m;
+	struct dia_error err;
+
+	memset(&m, 0, sizeof(m));
+	m.zh = arg;
+	m.conn = conn;
+	m.req = req;
+	if (req->cmd != DIA_CMD_MA) {
+		m.session_id = dia_msg_find(req, NULL, DIA_AVP_SESSION_ID, 0,
+		    NULL);
+		snprintf(m.impi, sizeof(m.impi), "-");
+		set_error(&err, DIA_COMMAND_UNSUPPORTED, NULL,
+		    "only MAR (303) is served on Zh");
+		answer_error(&m, &err);
+		return;
+	}
+	handle_mar(&m);
+}
+
+struct hss_zh *
+hss_zh_new(struct event_base *base, const struct hss_conf *c,
+    struct hss_store *st, char *err, size_t errlen)
+{
+	struct hss_zh *zh;
+	struct dia_local local;
+	char addr[300];
+	int n;
+
+	if ((zh = calloc(1, sizeof(*zh))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	zh->cfg = *c;
+	zh->st = st;
+	snprintf(zh->peers, sizeof(zh->peers), "%s", c->zh_peers);
+	if ((n = daemon_split_list(zh->peers, zh->allow, HSS_PEERS_MAX)) < 0) {
+		snprintf(err, errlen, "zh.peers: more than %d peers",
+		    HSS_PEERS_MAX);
+		free(zh);
+		return NULL;
+	}
+	zh->allow[n] = NULL;
+	memset(&local, 0, sizeof(local));
+	snprintf(local.origin_host, sizeof(local.origin_host), "%s",
+	    c->origin_host);
+	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s",
+	    c->origin_realm);
+	local.app_id = DIA_APP_ZH;
+	local.tw_ms = (unsigned)c->watchdog_ms;
+	local.allow = zh->allow;
+	zh->srv = dia_server_new(base, &local, c->zh_listen.host,
+	    c->zh_listen.port, on_request, zh, err, errlen);
+	if (zh->srv == NULL) {
+		free(zh);
+		return NULL;
+	}
+	snprintf(addr, sizeof(addr), "%s%s%s:%u",
+	    strchr(c->zh_listen.host, ':') ? "[" : "", c->zh_listen.host,
+	    strchr(c->zh_listen.host, ':') ? "]" : "",
+	    (unsigned)dia_server_port(zh->srv));
+	log_event("LISTENING", "name", "zh", "addr", addr, (char *)NULL);
+	return zh;
+}
+
+void
+hss_zh_free(struct hss_zh *zh)
+{
+	if (zh == NULL)
+		return;
+	dia_server_free(zh->srv);
+	free(zh);
+}

@@ -1,0 +1,407 @@
+/*
+ * e2e.c — helpers of the end-to-end suites and their runner.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "dia_peer.h"
+#include "e2e.h"
+#include "log.h"
+
+const char *
+e2e_prog(const char *name)
+{
+	static char path[1024];
+	const char *b = getenv("UTSTACK_BUILD");
+
+	snprintf(path, sizeof(path), "%s/%s", b != NULL ? b : "build", name);
+	return path;
+}
+
+static void
+slurp(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+	size_t len = 0;
+
+	lseek(fd, 0, SEEK_SET);
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+void
+e2e_run(struct e2e_run *r, const char *const *argv)
+{
+	char outp[] = "/tmp/e2e-out-XXXXXX", errp[] = "/tmp/e2e-err-XXXXXX";
+	int outfd, errfd, st;
+	pid_t pid;
+
+	outfd = mkstemp(outp);
+	errfd = mkstemp(errp);
+	ck_assert(outfd >= 0 && errfd >= 0);
+	unlink(outp);
+	unlink(errp);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(outfd, 1);
+		dup2(errfd, 2);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	ck_assert(waitpid(pid, &st, 0) == pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	slurp(outfd, r->out, sizeof(r->out));
+	slurp(errfd, r->err, sizeof(r->err));
+	close(outfd);
+	close(errfd);
+}
+
+void
+e2e_stack_reload(struct e2e_stack *s)
+{
+	char path[512], line[1024], *eq;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stack.env", s->dir);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	s->n = 0;
+	while (fgets(line, sizeof(line), f) != NULL && s->n < E2E_ENV_MAX) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (strlen(line) >= sizeof(s->key[0]) ||
+		    strlen(eq + 1) >= sizeof(s->val[0]))
+			continue;
+		memcpy(s->key[s->n], line, strlen(line) + 1);
+		memcpy(s->val[s->n], eq + 1, strlen(eq + 1) + 1);
+		s->n++;
+	}
+	fclose(f);
+}
+
+void
+e2e_stack_up(struct e2e_stack *s, const char *const *args)
+{
+	const char *argv[40];
+	struct e2e_run r;
+	char tmpl[] = "/tmp/utstack-e2e-XXXXXX";
+	int n = 0, i;
+
+	memset(s, 0, sizeof(*s));
+	ck_assert(mkdtemp(tmpl) != NULL);
+	snprintf(s->dir, sizeof(s->dir), "%s/stack", tmpl);
+	argv[n++] = "scripts/stack";
+	argv[n++] = "up";
+	argv[n++] = s->dir;
+	for (i = 0; args != NULL && args[i] != NULL && n < 38; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	e2e_run(&r, argv);
+	ck_assert_msg(r.status == 0, "scripts/stack up failed (%d): %s%s",
+	    r.status, r.out, r.err);
+	e2e_stack_reload(s);
+}
+
+void
+e2e_stack_down(struct e2e_stack *s)
+{
+	const char *argv[] = { "scripts/stack", "down", s->dir, NULL };
+	const char *rm[] = { "/bin/rm", "-rf", NULL, NULL };
+	char parent[256];
+	struct e2e_run r;
+
+	e2e_run(&r, argv);
+	ck_assert_msg(r.status == 0, "scripts/stack down: %s", r.err);
+	snprintf(parent, sizeof(parent), "%s", s->dir);
+	*strrchr(parent, '/') = '\0';
+	rm[2] = parent;
+	e2e_run(&r, rm);
+}
+
+const char *
+e2e_env(const struct e2e_stack *s, const char *key)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->key[i], key) == 0)
+			return s->val[i];
+	ck_abort_msg("stack.env has no %s", key);
+	return NULL;
+}
+
+long
+e2e_log_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/* Look for `needle` in the complete lines of `path` after *from. */
+static int
+scan_log(const char *path, const char *needle, long *from, char *line,
+    size_t linesz)
+{
+	char buf[8192];
+	FILE *f;
+	long pos;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fseek(f, *from, SEEK_SET) != 0) {
+		fclose(f);
+		return -1;
+	}
+	pos = *from;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		size_t n = strlen(buf);
+
+		if (n == 0 || buf[n - 1] != '\n')
+			break;		/* a line still being written */
+		pos += (long)n;
+		if (strstr(buf, needle) != NULL) {
+			*from = pos;
+			if (line != NULL)
+				snprintf(line, linesz, "%s", buf);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int
+e2e_wait_log(const char *path, const char *needle, long *from, char *line,
+    size_t linesz, int ms)
+{
+	long start = *from, deadline = now_ms() + ms;
+	char ev[4096];
+	int fd, wd, rc = -1;
+	struct pollfd p;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return -1;
+	wd = inotify_add_watch(fd, path, IN_MODIFY);
+	for (;;) {
+		/* Scan after arming the watch, so no write is missed. */
+		*from = start;
+		if (scan_log(path, needle, from, line, linesz) == 0) {
+			rc = 0;
+			break;
+		}
+		if (now_ms() >= deadline)
+			break;
+		if (wd < 0)	/* file not there yet: watch again soon */
+			wd = inotify_add_watch(fd, path, IN_MODIFY);
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, wd < 0 ? 50 : (int)(deadline - now_ms())) > 0)
+			while (read(fd, ev, sizeof(ev)) > 0)
+				;
+	}
+	if (rc != 0)
+		*from = start;
+	close(fd);
+	return rc;
+}
+
+int
+e2e_json(const char *json, const char *key, char *out, size_t size)
+{
+	char pat[128];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	if ((p = strstr(json, pat)) == NULL)
+		return -1;
+	p += strlen(pat);
+	if (*p == '"')
+		e = strchr(++p, '"');
+	else
+		e = p + strcspn(p, ",}");
+	if (e == NULL || (size_t)(e - p) >= size)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+/* --- Diameter client ------------------------------------------------- */
+
+struct e2e_dia {
+	struct event_base	*base;
+	struct dia_client	*client;
+	struct event		*timer;
+	int			 done;
+	struct dia_msg		*answer;
+	const char		*allow[2];
+};
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+/* Run the loop until `*flag` or the deadline. */
+static void
+run_until(struct e2e_dia *d, int (*cond)(struct e2e_dia *))
+{
+	struct timeval tv = { E2E_WAIT_MS / 1000, 0 };
+	long deadline = now_ms() + E2E_WAIT_MS;
+
+	evtimer_add(d->timer, &tv);
+	while (!cond(d) && now_ms() < deadline)
+		if (event_base_loop(d->base, EVLOOP_ONCE) != 0)
+			break;
+	evtimer_del(d->timer);
+}
+
+static int
+is_open(struct e2e_dia *d)
+{
+	return dia_client_is_open(d->client) ||
+	    dia_client_refusals(d->client) > 0;
+}
+
+static int
+is_done(struct e2e_dia *d)
+{
+	return d->done;
+}
+
+struct e2e_dia *
+e2e_dia_open(const char *host, const char *realm, uint32_t app, uint16_t port)
+{
+	struct e2e_dia *d = calloc(1, sizeof(*d));
+	struct dia_local local;
+	char err[256];
+
+	ck_assert(d != NULL);
+	d->base = event_base_new();
+	d->timer = evtimer_new(d->base, on_timer, d->base);
+	memset(&local, 0, sizeof(local));
+	snprintf(local.origin_host, sizeof(local.origin_host), "%s", host);
+	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s", realm);
+	local.app_id = app;
+	local.tw_ms = 30000;
+	local.reconnect_min_ms = 60000;	/* one try is enough for a test */
+	d->allow[0] = "*";
+	local.allow = d->allow;
+	d->client = dia_client_new(d->base, &local, "127.0.0.1", port, 5000,
+	    err, sizeof(err));
+	ck_assert_msg(d->client != NULL, "dia_client_new: %s", err);
+	run_until(d, is_open);
+	if (!dia_client_is_open(d->client)) {
+		e2e_dia_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+e2e_dia_close(struct e2e_dia *d)
+{
+	if (d == NULL)
+		return;
+	dia_client_free(d->client);
+	/* let the DPR go out */
+	event_base_loop(d->base, EVLOOP_NONBLOCK);
+	event_free(d->timer);
+	event_base_free(d->base);
+	free(d);
+}
+
+static void
+on_answer(void *arg, const struct dia_msg *answer, const char *error)
+{
+	struct e2e_dia *d = arg;
+	struct dia_error err;
+
+	d->done = 1;
+	if (answer == NULL) {
+		fprintf(stderr, "e2e: no answer: %s\n", error);
+		return;
+	}
+	if (dia_msg_decode(answer->octets, answer->len, &d->answer, &err) != 0)
+		d->answer = NULL;
+}
+
+struct dia_msg *
+e2e_dia_request(struct e2e_dia *d, struct buf *msg)
+{
+	struct dia_msg *m;
+
+	d->done = 0;
+	d->answer = NULL;
+	if (dia_client_request(d->client, msg, 0, on_answer, d) != 0)
+		return NULL;
+	run_until(d, is_done);
+	m = d->answer;
+	d->answer = NULL;
+	return m;
+}
+
+uint32_t
+e2e_dia_result(const struct dia_msg *m)
+{
+	const struct dia_avp *a, *er;
+	uint32_t v = 0;
+
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_RESULT_CODE, 0, NULL)) != NULL &&
+	    dia_avp_u32(a, &v, NULL) == 0)
+		return v;
+	if ((er = dia_msg_find(m, NULL, DIA_AVP_EXPERIMENTAL_RESULT, 0,
+	    NULL)) != NULL && (a = dia_msg_find(m, er,
+	    DIA_AVP_EXPERIMENTAL_RESULT_CODE, 0, NULL)) != NULL &&
+	    dia_avp_u32(a, &v, NULL) == 0)
+		return v;
+	return 0;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	/* The client side logs to stderr like a daemon in the foreground. */
+	log_init("e2e", 1, 0);
+	sr = srunner_create(suite_e2e_hss());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,83 @@
+/*
+ * e2e.h — end-to-end test helpers: a whole stack started with
+ * scripts/stack in a temporary folder (ephemeral ports, temporary
+ * databases), its stack.env, programs run as a user runs them, event lines
+ * waited for in the logs (never sleeps), and a Diameter client from
+ * common/ for talking to Zh/Zn like a BSF or an AP.
+ */
+#ifndef UTSTACK_E2E_H
+#define UTSTACK_E2E_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <check.h>
+
+#include "buf.h"
+#include "diameter.h"
+
+#define E2E_ENV_MAX	64
+#define E2E_WAIT_MS	10000	/* longest wait for an event line */
+
+struct e2e_stack {
+	char	dir[256];
+	int	n;
+	char	key[E2E_ENV_MAX][32];
+	char	val[E2E_ENV_MAX][512];
+};
+
+/* `scripts/stack up` in a new temporary folder, with the extra arguments
+ * (NULL-terminated, may be NULL). Fails the test on error. */
+void		 e2e_stack_up(struct e2e_stack *s, const char *const *args);
+/* `scripts/stack down` and remove the folder. */
+void		 e2e_stack_down(struct e2e_stack *s);
+/* A stack.env value (fails the test when missing). */
+const char	*e2e_env(const struct e2e_stack *s, const char *key);
+/* Re-read stack.env (after a test changed it). */
+void		 e2e_stack_reload(struct e2e_stack *s);
+
+/* The path of a built program: $UTSTACK_BUILD/name. Static storage. */
+const char	*e2e_prog(const char *name);
+
+struct e2e_run {
+	int	status;		/* exit status, or -1 if killed */
+	char	out[16384];
+	char	err[8192];
+};
+/* Run argv (argv[0] a path) to completion, capturing output. */
+void		 e2e_run(struct e2e_run *r, const char *const *argv);
+
+/*
+ * Wait until the log file `path` holds a line containing `needle` that
+ * appears after byte offset `*from` (0: anywhere); on success *from moves
+ * past that line and the line is copied into `line` (may be NULL).
+ * Returns 0, or -1 after `ms` milliseconds (inotify; no sleeping loop).
+ */
+int		 e2e_wait_log(const char *path, const char *needle, long *from,
+		    char *line, size_t linesz, int ms);
+/* Current size of a file (to wait only for lines written after now). */
+long		 e2e_log_size(const char *path);
+
+/* JSON value of "key" in a one-line object printed by `ue --json`. */
+int		 e2e_json(const char *json, const char *key, char *out,
+		    size_t size);
+
+/*
+ * A Diameter client on its own event base, presenting Origin-Host `host`
+ * (realm from the stack) for application `app`, connected to 127.0.0.1
+ * `port`. e2e_dia_open returns NULL when the peer refused or did not open
+ * within E2E_WAIT_MS.
+ */
+struct e2e_dia;
+struct e2e_dia	*e2e_dia_open(const char *host, const char *realm, uint32_t app,
+		    uint16_t port);
+void		 e2e_dia_close(struct e2e_dia *d);
+/* Send the request built in `msg`; return the decoded answer (caller frees
+ * with dia_msg_free) or NULL on timeout/error. */
+struct dia_msg	*e2e_dia_request(struct e2e_dia *d, struct buf *msg);
+/* Result-Code, or the Experimental-Result-Code, of an answer (0 if none). */
+uint32_t	 e2e_dia_result(const struct dia_msg *m);
+
+Suite		*suite_e2e_hss(void);
+
+#endif

@@ -1,0 +1,15 @@
+# tests/e2e — the real programs on 127.0.0.1 (ephemeral ports, temporary
+# databases, through scripts/stack), waiting on event lines.
+E2E_SRCS := \
+	tests/e2e/e2e.c \
+	tests/e2e/test_hss.c
+
+E2E_OBJS := $(E2E_SRCS:%.c=$(BUILD)/obj/%.o)
+DEPFILES += $(E2E_OBJS:.o=.d)
+TEST_BINS += $(BUILD)/tests/e2e-tests
+
+$(E2E_OBJS): CFLAGS += $(CHECK_CFLAGS) -Itests/e2e
+
+$(BUILD)/tests/e2e-tests: $(E2E_OBJS) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(E2E_OBJS) $(LIBCOMMON) $(CHECK_LIBS) $(PKG_LIBS)

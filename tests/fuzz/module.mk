@@ -1,0 +1,97 @@
+# tests/fuzz — fuzz targets, one folder each: tests/fuzz/NAME/fuzz_NAME.c
+# (defines LLVMFuzzerTestOneInput) and tests/fuzz/NAME/corpus/.
+#
+#   make check          builds NAME's replay binary with the normal CC and
+#                       CFLAGS (SAN=1: with ASan+UBSan) and replays corpus/
+#   make fuzz           builds libFuzzer binaries with clang into
+#                       $(BUILD)/fuzz/fuzz-NAME (ASan+UBSan, coverage)
+#   make fuzz-run FUZZ_TIME=600   runs each for that many seconds, one process,
+#                       new inputs into $(BUILD)/fuzz/corpus-NAME (the
+#                       committed corpus is only read)
+#   make fuzz-corpus    regenerates tests/fuzz/diameter/corpus/ seeds
+#
+# A target is added by naming it in FUZZ_TARGETS.
+FUZZ_TARGETS := diameter
+
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=c11 $(WARN) $(FUZZ_SANFLAGS) -MMD -MP
+
+FUZZ_OBJDIR := $(BUILD)/fuzz/obj
+FUZZ_REPLAY_OBJ := $(BUILD)/obj/tests/fuzz/replay.o
+FUZZ_REPLAYS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz-%-replay)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+FUZZ_HARNESS_OBJS := $(foreach t,$(FUZZ_TARGETS),$(BUILD)/obj/tests/fuzz/$(t)/fuzz_$(t).o)
+DEPFILES += $(FUZZ_REPLAY_OBJ:.o=.d) $(FUZZ_HARNESS_OBJS:.o=.d)
+TEST_BINS += $(FUZZ_REPLAYS)
+
+$(FUZZ_REPLAY_OBJ) $(FUZZ_HARNESS_OBJS): CPPFLAGS += -Itests/fuzz
+
+# Per target: the replay binary (harness + replay.c main(), normal
+# toolchain) and the libFuzzer binary (clang, see below).
+define FUZZ_TARGET_RULES
+$$(BUILD)/tests/fuzz/fuzz-$(1)-replay: $$(BUILD)/obj/tests/fuzz/$(1)/fuzz_$(1).o \
+    $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON) $$(PKG_LIBS)
+
+$$(BUILD)/fuzz/fuzz-$(1): $$(FUZZ_OBJDIR)/tests/fuzz/$(1)/fuzz_$(1).o \
+    $$(BUILD)/fuzz/libcommon-fuzz.a
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) -fsanitize=fuzzer $$(FUZZ_SANFLAGS) -o $$@ $$< \
+	  $$(BUILD)/fuzz/libcommon-fuzz.a $$(PKG_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
+
+.PHONY: check-fuzz-replay
+check-fuzz-replay: $(FUZZ_REPLAYS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "$(BUILD)/tests/fuzz/fuzz-$$t-replay tests/fuzz/$$t/corpus"; \
+	  $(BUILD)/tests/fuzz/fuzz-$$t-replay tests/fuzz/$$t/corpus; \
+	done
+
+# --- libFuzzer (clang) -----------------------------------------------------
+# Everything, common/ included, is rebuilt with coverage instrumentation
+# into $(BUILD)/fuzz/obj, apart from the normal objects.
+FUZZ_COMMON_OBJS := $(COMMON_SRCS:%.c=$(FUZZ_OBJDIR)/%.o)
+DEPFILES += $(FUZZ_COMMON_OBJS:.o=.d)
+
+$(FUZZ_OBJDIR)/common/%.o: common/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	  $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OBJDIR)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) \
+	  -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/libcommon-fuzz.a: $(FUZZ_COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+.PHONY: fuzz fuzz-run
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(BUILD)/fuzz/$$t- \
+	    $(BUILD)/fuzz/corpus-$$t tests/fuzz/$$t/corpus; \
+	done
+
+# --- seed corpus ----------------------------------------------------------
+DIA_GEN_OBJ := $(BUILD)/obj/tests/fuzz/diameter/gen_corpus.o
+DIA_GEN := $(BUILD)/tests/fuzz/diameter-gen-corpus
+DEPFILES += $(DIA_GEN_OBJ:.o=.d)
+
+$(DIA_GEN): $(DIA_GEN_OBJ) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(DIA_GEN_OBJ) $(LIBCOMMON) $(PKG_LIBS)
+
+.PHONY: fuzz-corpus
+fuzz-corpus: $(DIA_GEN)
+	$(DIA_GEN) tests/fuzz/diameter/corpus
