@@ -53,11 +53,13 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # Filled by the module.mk fragments.
 PROGRAMS :=
 TEST_BINS :=
+UNIT_EXTRA_BINS :=
 DEPFILES :=
 
 include common/module.mk
 include ue/module.mk
 include hss-stub/module.mk
+include bsf/module.mk
 include tests/unit/module.mk
 include tests/e2e/module.mk
 include tests/fuzz/module.mk
@@ -81,27 +83,41 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: check-unit check-fuzz check-e2e
+check-run: check-unit check-fuzz check-e2e check-interop
 ifneq ($(SAN),1)
 ifeq ($(VALGRIND),1)
 check-run: check-valgrind
 endif
 endif
 
-check-unit: $(BUILD)/tests/unit-tests $(PROGRAMS)
+check-unit: $(BUILD)/tests/unit-tests $(UNIT_EXTRA_BINS) $(PROGRAMS)
 	UTSTACK_BUILD=$(BUILD) UTSTACK_VECTORS=tests/vectors $(BUILD)/tests/unit-tests
+	@set -e; for t in $(UNIT_EXTRA_BINS); do echo $$t; UTSTACK_BUILD=$(BUILD) $$t; done
 
 # The whole programs on loopback (scripts/stack with UTSTACK_BUILD).
 .PHONY: check-e2e
 check-e2e: $(BUILD)/tests/e2e-tests $(PROGRAMS)
 	UTSTACK_BUILD=$(BUILD) $(BUILD)/tests/e2e-tests
 
+# Scripts against independent peers (tshark, ...): exit 77 means the tool
+# is missing here and the script was skipped (it says why).
+.PHONY: check-interop
+check-interop: $(PROGRAMS)
+	@set -e; for t in tests/interop/*.sh; do \
+	  echo "$$t"; rc=0; UTSTACK_BUILD=$(BUILD) bash $$t || rc=$$?; \
+	  if [ $$rc = 77 ]; then echo "$$t: skipped"; \
+	  elif [ $$rc != 0 ]; then echo "$$t: FAILED ($$rc)"; exit 1; fi; \
+	done
+
 # Check forks each test by default; under valgrind run them in-process so
 # leaks are attributed and counted.
-check-valgrind: $(BUILD)/tests/unit-tests
+VALGRIND_CMD := valgrind -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect
+check-valgrind: $(BUILD)/tests/unit-tests $(UNIT_EXTRA_BINS)
 	CK_FORK=no UTSTACK_BUILD=$(BUILD) UTSTACK_VECTORS=tests/vectors \
-	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	  $(BUILD)/tests/unit-tests
+	  $(VALGRIND_CMD) $(BUILD)/tests/unit-tests
+	@set -e; for t in $(UNIT_EXTRA_BINS); do echo "valgrind $$t"; \
+	  CK_FORK=no UTSTACK_BUILD=$(BUILD) $(VALGRIND_CMD) $$t; done
 
 # Replay every fuzz corpus with the normal build (tests/fuzz/module.mk);
 # `make fuzz` builds the libFuzzer binaries themselves.

@@ -1,6 +1,9 @@
 # bench/ — `make bench`: programs that print comparable figures. Never run
-# by `make check` nor built by `make all`. `make bench BENCH_ARGS="--rounds
-# 11 --seconds 1"` passes options through.
+# by `make check` nor built by `make all`. Options pass through:
+# `make bench BENCH_ARGS="--rounds 11 --seconds 1"` to bench-milenage,
+# `make bench BENCH_ZH_ARGS="--seconds 10 --inflight 1,8,64"` to bench-zh.
+# Figures from sanitizer builds mean nothing: bench-run refuses them
+# (SAN=1, or "san" in the name of BUILD).
 #
 # bench-milenage compares with libosmocore (osmo_auth_gen_vec lives in its
 # libosmogsm part, same package libosmocore-dev); it is the only program
@@ -31,6 +34,30 @@ $(BENCH_MILENAGE): $(BENCH_MILENAGE_OBJ) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_MILENAGE_OBJ) $(LIBCOMMON) $(PKG_LIBS) \
 	  $(BENCH_OSMO_LIBS) -Wl,--exclude-libs,$(notdir $(LIBCOMMON))
 
+# bench-zh: MAR->MAA against hss-stub over one Diameter connection.
+# bench/bench-zh.sh starts a stack (scripts/stack: every program, hence
+# $(PROGRAMS)) around it.
+BENCH_ZH_OBJ := $(BUILD)/obj/bench/bench_zh.o
+BENCH_ZH := $(BUILD)/bench/bench-zh
+DEPFILES += $(BENCH_ZH_OBJ:.o=.d)
+
+$(BENCH_ZH_OBJ): bench/bench_zh.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS_SHOWN)"' $(CFLAGS) \
+	  $(PKG_CFLAGS) -c -o $@ $<
+
+$(BENCH_ZH): $(BENCH_ZH_OBJ) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_ZH_OBJ) $(LIBCOMMON) $(PKG_LIBS) -lm
+
+# Refused before anything is built.
+ifneq ($(filter bench-run,$(MAKECMDGOALS)),)
+ifneq ($(findstring san,$(notdir $(BUILD)))$(filter 1,$(SAN)),)
+$(error bench: refusing a sanitizer build ($(BUILD)): its figures mean nothing)
+endif
+endif
+
 .PHONY: bench-run
-bench-run: $(BENCH_MILENAGE)
+bench-run: $(BENCH_MILENAGE) $(BENCH_ZH) $(PROGRAMS)
 	$(BENCH_MILENAGE) $(BENCH_ARGS)
+	UTSTACK_BUILD=$(BUILD) bench/bench-zh.sh $(BENCH_ZH_ARGS)

@@ -1,13 +1,14 @@
 /*
- * crypto.c — nettle (AES-128, MD5, SHA-256, HMAC) and GnuTLS (random)
- * behind the small API of crypto.h. Nettle's AES uses AES-NI where the CPU
- * has it.
+ * crypto.c — nettle (AES-128, AES-256-GCM, MD5, SHA-256, HMAC) and GnuTLS
+ * (random) behind the small API of crypto.h. Nettle's AES uses AES-NI
+ * where the CPU has it.
  */
 #include <string.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <nettle/aes.h>
+#include <nettle/gcm.h>
 #include <nettle/hmac.h>
 #include <nettle/md5.h>
 #include <nettle/sha2.h>
@@ -144,6 +145,54 @@ crypto_hmac_sha256_final(struct crypto_hmac_sha256_ctx *ctx, uint8_t out[32])
 	hmac_sha256_digest((struct hmac_sha256_ctx *)ctx->u.raw,
 	    SHA256_DIGEST_SIZE, out);
 	secret_wipe(ctx, sizeof(*ctx));
+}
+
+int
+crypto_aes256_gcm_seal(const uint8_t key[32], const uint8_t nonce[12],
+    const void *ad, size_t adlen, const void *pt, size_t len, uint8_t *ct)
+{
+	struct gcm_aes256_ctx c;
+
+	gcm_aes256_set_key(&c, key);
+	gcm_aes256_set_iv(&c, CRYPTO_GCM_NONCE_LEN, nonce);
+	if (adlen > 0)
+		gcm_aes256_update(&c, adlen, ad);
+	gcm_aes256_encrypt(&c, len, ct, pt);
+	gcm_aes256_digest(&c, CRYPTO_GCM_TAG_LEN, ct + len);
+	secret_wipe(&c, sizeof(c));	/* the expanded key */
+	return 0;
+}
+
+int
+crypto_aes256_gcm_open(const uint8_t key[32], const uint8_t nonce[12],
+    const void *ad, size_t adlen, const uint8_t *ct, size_t ctlen,
+    uint8_t *pt)
+{
+	struct gcm_aes256_ctx c;
+	uint8_t tag[CRYPTO_GCM_TAG_LEN], want[CRYPTO_GCM_TAG_LEN];
+	size_t len;
+	int ok;
+
+	if (ctlen < CRYPTO_GCM_TAG_LEN)
+		return -1;
+	len = ctlen - CRYPTO_GCM_TAG_LEN;
+	/* Keep the received tag before an in-place decryption could touch
+	 * the buffer around it. */
+	memcpy(want, ct + len, sizeof(want));
+	gcm_aes256_set_key(&c, key);
+	gcm_aes256_set_iv(&c, CRYPTO_GCM_NONCE_LEN, nonce);
+	if (adlen > 0)
+		gcm_aes256_update(&c, adlen, ad);
+	gcm_aes256_decrypt(&c, len, pt, ct);
+	gcm_aes256_digest(&c, sizeof(tag), tag);
+	secret_wipe(&c, sizeof(c));
+	ok = ct_memeq(tag, want, sizeof(tag));
+	secret_wipe(tag, sizeof(tag));
+	if (!ok) {
+		secret_wipe(pt, len);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 #define CRYPTO_AES128_KEY_LEN	16
+#define CRYPTO_AES256_KEY_LEN	32
+#define CRYPTO_GCM_NONCE_LEN	12
+#define CRYPTO_GCM_TAG_LEN	16
 #define CRYPTO_AES_BLOCK_LEN	16
 #define CRYPTO_MD5_LEN		16
 #define CRYPTO_SHA256_LEN	32
@@ -81,6 +84,30 @@ void	crypto_hmac_sha256_update(struct crypto_hmac_sha256_ctx *ctx,
 	    const void *data, size_t len);
 void	crypto_hmac_sha256_final(struct crypto_hmac_sha256_ctx *ctx,
 	    uint8_t out[32]);
+
+/*
+ * AES-256-GCM (NIST SP 800-38D) with a 12-octet nonce and a full 16-octet
+ * tag, for sealing key material at rest. A nonce must never repeat under
+ * one key: take it from crypto_random().
+ *
+ * Seal: encrypt `len` octets at `pt` and authenticate them together with
+ * `adlen` octets of associated data `ad` (may be NULL when `adlen` is 0);
+ * writes `len` + CRYPTO_GCM_TAG_LEN octets to `ct` (ciphertext, then tag).
+ * `pt` and `ct` may be the same buffer. Returns 0.
+ */
+int	crypto_aes256_gcm_seal(const uint8_t key[32], const uint8_t nonce[12],
+	    const void *ad, size_t adlen, const void *pt, size_t len,
+	    uint8_t *ct);
+/*
+ * Open: check and decrypt `ctlen` octets at `ct` (ciphertext, then the
+ * 16-octet tag) into `ctlen` - CRYPTO_GCM_TAG_LEN octets at `pt` (may be
+ * the same buffer as `ct`). Returns 0, or -1 when `ctlen` is shorter than
+ * a tag or the tag does not verify (compared in constant time); `pt` is
+ * then wiped, so no unauthenticated plaintext is ever handed out.
+ */
+int	crypto_aes256_gcm_open(const uint8_t key[32], const uint8_t nonce[12],
+	    const void *ad, size_t adlen, const uint8_t *ct, size_t ctlen,
+	    uint8_t *pt);
 
 /*
  * Fill `buf` with `len` octets from GnuTLS's random generator. `key` selects

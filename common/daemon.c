@@ -187,3 +187,14 @@ daemon_split_list(char *s, const char **items, int max)
 	}
 	return n;
 }
+
+void
+daemon_log_listening(const char *name, const char *host, unsigned port)
+{
+	char addr[300];
+	int v6 = strchr(host, ':') != NULL;
+
+	snprintf(addr, sizeof(addr), "%s%s%s:%u", v6 ? "[" : "", host,
+	    v6 ? "]" : "", port);
+	log_event("LISTENING", "name", name, "addr", addr, (char *)NULL);
+}

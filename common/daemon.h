@@ -62,6 +62,11 @@ struct daemon_signals *daemon_signals_new(struct event_base *base,
 	    void (*term)(void *), void (*hup)(void *), void *arg);
 void	daemon_signals_free(struct daemon_signals *s);
 
+/* Log the start-up event `LISTENING name=NAME addr=HOST:PORT` (IPv6
+ * hosts in brackets) — what tests and scripts/stack wait for. */
+void	daemon_log_listening(const char *name, const char *host,
+	    unsigned port);
+
 /* Split a whitespace/comma separated list in place into at most `max`
  * NUL-terminated items of `s`; returns the count or -1 if more. */
 int	daemon_split_list(char *s, const char **items, int max);

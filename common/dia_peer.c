@@ -1983,3 +1983,49 @@ dia_client_refusals(const struct dia_client *c)
 {
 	return c->refusals;
 }
+
+#define ANSWER_MAX	8192
+
+int
+dia_conn_send_built(struct dia_conn *c, struct dia_build *d, struct buf *b)
+{
+	if (dia_build_end(d) != 0)
+		return -1;
+	return dia_conn_send(c, b->data + d->start, b->len - d->start);
+}
+
+static int
+answer_with(struct dia_conn *c, const struct dia_msg *req,
+    const struct dia_error *err, uint32_t experimental)
+{
+	const struct dia_local *l = dia_conn_local(c);
+	struct dia_build d;
+	struct buf b;
+	int rc;
+
+	buf_init(&b, ANSWER_MAX);
+	dia_build_answer(&d, &b, req, 0);
+	dia_put_answer_header(&d, req, l->app_id, l->origin_host,
+	    l->origin_realm);
+	if (err != NULL)
+		dia_put_error(&d, err);
+	else
+		dia_put_experimental(&d, DIA_VENDOR_3GPP, experimental);
+	rc = dia_conn_send_built(c, &d, &b);
+	buf_clear(&b);
+	return rc;
+}
+
+int
+dia_conn_answer_error(struct dia_conn *c, const struct dia_msg *req,
+    const struct dia_error *err)
+{
+	return answer_with(c, req, err, 0);
+}
+
+int
+dia_conn_answer_experimental(struct dia_conn *c, const struct dia_msg *req,
+    uint32_t result)
+{
+	return answer_with(c, req, NULL, result);
+}

@@ -174,6 +174,21 @@ const struct dia_local *dia_conn_local(const struct dia_conn *c);
 int		 dia_conn_send(struct dia_conn *c, const uint8_t *msg,
 		    size_t len);
 
+/*
+ * Answer `req` on `c` with an error (dia_put_error: Result-Code, E bit for
+ * 3xxx, Error-Message, Failed-AVP), or with Experimental-Result
+ * {10415, result}, after the common answer header (dia_put_answer_header
+ * with our application and identity). Returns 0, or -1 when the answer
+ * could not be built or sent.
+ */
+int		 dia_conn_answer_error(struct dia_conn *c,
+		    const struct dia_msg *req, const struct dia_error *err);
+int		 dia_conn_answer_experimental(struct dia_conn *c,
+		    const struct dia_msg *req, uint32_t result);
+/* Finish the message in `d` (built into `b`) and queue it on `c`. */
+int		 dia_conn_send_built(struct dia_conn *c, struct dia_build *d,
+		    struct buf *b);
+
 /* ---- client ---------------------------------------------------------- */
 
 /*

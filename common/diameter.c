@@ -1241,3 +1241,53 @@ dia_msg_dump(const struct dia_msg *msg, struct buf *out, int show_keys)
 	secret_wipe(&l, sizeof(l));
 	return 0;
 }
+
+void
+dia_error_set(struct dia_error *err, uint32_t result,
+    const struct dia_avp *failed, const char *reason)
+{
+	memset(err, 0, sizeof(*err));
+	err->result = result;
+	snprintf(err->reason, sizeof(err->reason), "%s", reason);
+	if (failed != NULL) {
+		err->failed = failed->raw;
+		err->failed_len = failed->raw_len;
+	}
+}
+
+uint32_t
+dia_msg_result(const struct dia_msg *m)
+{
+	const struct dia_avp *a, *er;
+	uint32_t v = 0;
+
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_RESULT_CODE, 0, NULL)) != NULL &&
+	    dia_avp_u32(a, &v, NULL) == 0)
+		return v;
+	if ((er = dia_msg_find(m, NULL, DIA_AVP_EXPERIMENTAL_RESULT, 0,
+	    NULL)) != NULL && (a = dia_msg_find(m, er,
+	    DIA_AVP_EXPERIMENTAL_RESULT_CODE, 0, NULL)) != NULL &&
+	    dia_avp_u32(a, &v, NULL) == 0)
+		return v;
+	return 0;
+}
+
+void
+dia_put_answer_header(struct dia_build *d, const struct dia_msg *req,
+    uint32_t app, const char *origin_host, const char *origin_realm)
+{
+	const struct dia_avp *sid;
+
+	/* <Session-Id> first (RFC 6733 §8.8). */
+	sid = dia_msg_find(req, NULL, DIA_AVP_SESSION_ID, 0, NULL);
+	if (sid != NULL)
+		dia_put(d, DIA_AVP_SESSION_ID, DIA_AVP_M, 0, sid->data, sid->len);
+	dia_group_begin(d, DIA_AVP_VENDOR_SPECIFIC_APP_ID, DIA_AVP_M, 0);
+	dia_put_u32(d, DIA_AVP_VENDOR_ID, DIA_AVP_M, 0, DIA_VENDOR_3GPP);
+	dia_put_u32(d, DIA_AVP_AUTH_APPLICATION_ID, DIA_AVP_M, 0, app);
+	dia_group_end(d);
+	dia_put_u32(d, DIA_AVP_AUTH_SESSION_STATE, DIA_AVP_M, 0,
+	    DIA_AUTH_SESSION_NO_STATE);
+	dia_put_str(d, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, origin_host);
+	dia_put_str(d, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0, origin_realm);
+}

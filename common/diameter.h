@@ -106,11 +106,13 @@
 #define DIA_SUCCESS			2001
 #define DIA_COMMAND_UNSUPPORTED		3001
 #define DIA_UNABLE_TO_DELIVER		3002
+#define DIA_REALM_NOT_SERVED		3003
 #define DIA_TOO_BUSY			3004
 #define DIA_APPLICATION_UNSUPPORTED	3007
 #define DIA_INVALID_HDR_BITS		3008
 #define DIA_INVALID_AVP_BITS		3009
 #define DIA_UNKNOWN_PEER		3010
+#define DIA_AUTHENTICATION_REJECTED	4001
 #define DIA_AVP_UNSUPPORTED		5001
 #define DIA_INVALID_AVP_VALUE		5004
 #define DIA_MISSING_AVP			5005
@@ -253,7 +255,8 @@ int	dia_msg_check_mandatory(const struct dia_msg *msg,
 /*
  * Find AVPs. `parent` is NULL for the top level or a grouped AVP of `msg`;
  * `after` is NULL to start, or a previous result to continue. Only direct
- * children of `parent` are returned.
+ * children of `parent` are returned. A `parent` or `after` that is not an
+ * AVP of `msg` gives NULL.
  */
 const struct dia_avp *dia_msg_find(const struct dia_msg *msg,
 	    const struct dia_avp *parent, uint32_t code, uint32_t vendor,
@@ -341,6 +344,25 @@ void	dia_group_end(struct dia_build *d);
  * unbalanced groups, bad value). The message is b->data[start .. b->len).
  * On failure the partial message is wiped and b->len is back at start. */
 int	dia_build_end(struct dia_build *d);
+
+/* Auth-Session-State NO_STATE_MAINTAINED (RFC 6733 §8.11), as Zh/Zn use. */
+#define DIA_AUTH_SESSION_NO_STATE	1
+
+/* Fill `err` for an answer: Result-Code `result`, the AVP that failed (or
+ * NULL) and a reason for Error-Message and logs. */
+void	dia_error_set(struct dia_error *err, uint32_t result,
+	    const struct dia_avp *failed, const char *reason);
+
+/* The Result-Code of an answer, else its Experimental-Result-Code, else 0. */
+uint32_t dia_msg_result(const struct dia_msg *m);
+
+/*
+ * The AVPs every Zh/Zn answer starts with: the request's Session-Id (first,
+ * when it had one), Vendor-Specific-Application-Id {10415, app},
+ * Auth-Session-State NO_STATE_MAINTAINED, Origin-Host, Origin-Realm.
+ */
+void	dia_put_answer_header(struct dia_build *d, const struct dia_msg *req,
+	    uint32_t app, const char *origin_host, const char *origin_realm);
 
 /* Common answer helpers: Result-Code / Experimental-Result { Vendor-Id,
  * Experimental-Result-Code }. A 3xxx Result-Code also sets the E bit in

@@ -1,9 +1,34 @@
 /*
- * xml.c — XML text escaping (XML 1.0 §2.4, §2.2 Char production).
+ * xml.c — XML text escaping (XML 1.0 §2.4, §2.2 Char production) and the
+ * safe libxml2 parse (XML 1.0 §2.8: a document without a DOCTYPE has no
+ * entities beyond the five predefined ones, so none can be expanded or
+ * fetched).
  */
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
 #include "xml.h"
+
+/* libxml2 2.12 made the structured error const. */
+#if LIBXML_VERSION >= 21200
+#define XML_ERROR_CONST const
+#else
+#define XML_ERROR_CONST
+#endif
+
+/* Per parse, reached from the libxml2 context through ctxt->_private
+ * (ctxt->userData must stay the context: the SAX2 handlers expect it). */
+struct parse_state {
+	char	*err;
+	size_t	 errlen;
+	int	 failed;	/* err holds the first error */
+};
 
 int
 xml_append_escaped(struct buf *out, const char *text)
@@ -47,4 +72,109 @@ xml_append_escaped(struct buf *out, const char *text)
 		p++;
 	}
 	return 0;
+}
+
+static int
+ctxt_line(xmlParserCtxtPtr ctxt)
+{
+	return ctxt->input != NULL ? ctxt->input->line : 0;
+}
+
+/* Structured error handler of this context only: keep the first error;
+ * warnings (e.g. a relative namespace URI) are not failures. */
+static void
+on_error(void *arg, XML_ERROR_CONST xmlError *e)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct parse_state *ps = ctxt->_private;
+	const char *msg;
+	size_t n;
+
+	if (e == NULL || e->level < XML_ERR_ERROR || ps->failed)
+		return;
+	ps->failed = 1;
+	msg = e->message != NULL ? e->message : "parse error";
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	snprintf(ps->err, ps->errlen, "line %d: %.*s", e->line,
+	    n > INT_MAX ? INT_MAX : (int)n, msg);
+}
+
+/* SAX internalSubset: called at <!DOCTYPE name ...>, before any markup
+ * declaration inside [...] is read. Stop there. */
+static void
+on_doctype(void *arg, const xmlChar *name, const xmlChar *external_id,
+    const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct parse_state *ps = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	if (!ps->failed) {
+		ps->failed = 1;
+		snprintf(ps->err, ps->errlen, "line %d: DOCTYPE not allowed "
+		    "(no DTDs or entities are accepted)", ctxt_line(ctxt));
+	}
+	xmlStopParser(ctxt);
+}
+
+struct _xmlDoc *
+xml_parse(const char *buf, size_t len, size_t max, char *err, size_t errlen)
+{
+	struct parse_state ps = { err, errlen, 0 };
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+
+	if (len == 0) {
+		snprintf(err, errlen, "empty document");
+		return NULL;
+	}
+	if (len > max || len > INT_MAX) {
+		snprintf(err, errlen, "document too large (%zu octets, at most "
+		    "%zu)", len, max);
+		return NULL;
+	}
+	xmlInitParser();
+	if ((ctxt = xmlCreateMemoryParserCtxt(buf, (int)len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* The context owns its own copy of the SAX handler table: changing
+	 * it here touches no other parse. */
+	ctxt->_private = &ps;
+	ctxt->sax->serror = on_error;
+	ctxt->sax->internalSubset = on_doctype;
+	ctxt->sax->externalSubset = NULL;
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET);
+	/* Not left to libxml2's global defaults, which another part of the
+	 * process could have changed. */
+	ctxt->replaceEntities = 0;
+	ctxt->loadsubset = 0;
+	ctxt->validate = 0;
+	ctxt->keepBlanks = 1;
+	ctxt->sax->ignorableWhitespace = ctxt->sax->characters;
+	ctxt->linenumbers = 1;		/* xmlGetLineNo() for callers' errors */
+	xmlParseDocument(ctxt);
+	doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
+	if (ps.failed || !ctxt->wellFormed || doc == NULL ||
+	    doc->intSubset != NULL || doc->extSubset != NULL) {
+		if (!ps.failed)
+			snprintf(err, errlen, "line %d: not a well-formed document",
+			    ctxt_line(ctxt));
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+void
+xml_doc_free(struct _xmlDoc *doc)
+{
+	if (doc != NULL)
+		xmlFreeDoc(doc);
 }

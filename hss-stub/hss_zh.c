@@ -28,9 +28,6 @@
 
 #define HSS_PEERS_MAX		32
 #define HSS_ANSWER_MAX		(16 * 1024)
-#define DIA_REALM_NOT_SERVED	3003
-#define DIA_AUTHENTICATION_REJECTED 4001
-#define DIA_AUTH_SESSION_NO_STATE 1	/* NO_STATE_MAINTAINED */
 
 struct hss_zh {
 	struct dia_server	*srv;
@@ -45,91 +42,36 @@ struct mar {
 	struct hss_zh		*zh;
 	struct dia_conn		*conn;
 	const struct dia_msg	*req;
-	const struct dia_avp	*session_id;
 	char			 impi[HSS_ID_MAX];
 };
 
 static void
-put_header_avps(struct dia_build *d, const struct mar *m)
+log_rejected(const struct mar *m, uint32_t result, const char *reason)
 {
-	const struct dia_local *l = dia_conn_local(m->conn);
+	char code[16];
 
-	/* <Session-Id> first (RFC 6733 §8.8), when the request had one. */
-	if (m->session_id != NULL)
-		dia_put(d, DIA_AVP_SESSION_ID, DIA_AVP_M, 0, m->session_id->data,
-		    m->session_id->len);
-	dia_group_begin(d, DIA_AVP_VENDOR_SPECIFIC_APP_ID, DIA_AVP_M, 0);
-	dia_put_u32(d, DIA_AVP_VENDOR_ID, DIA_AVP_M, 0, DIA_VENDOR_3GPP);
-	dia_put_u32(d, DIA_AVP_AUTH_APPLICATION_ID, DIA_AVP_M, 0, DIA_APP_ZH);
-	dia_group_end(d);
-	dia_put_u32(d, DIA_AVP_AUTH_SESSION_STATE, DIA_AVP_M, 0,
-	    DIA_AUTH_SESSION_NO_STATE);
-	dia_put_str(d, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, l->origin_host);
-	dia_put_str(d, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0, l->origin_realm);
-}
-
-static void
-send_answer(struct mar *m, struct dia_build *d, struct buf *b)
-{
-	if (dia_build_end(d) != 0) {
-		log_warnx("zh: answer to %s does not fit; not sent",
-		    dia_conn_peer_host(m->conn));
-		return;
-	}
-	if (dia_conn_send(m->conn, b->data + d->start, b->len - d->start) != 0)
-		log_warnx("zh: cannot send answer to %s",
-		    dia_conn_peer_host(m->conn));
+	snprintf(code, sizeof(code), "%u", result);
+	log_event("HSS-MAR-REJECTED", "peer", dia_conn_peer_host(m->conn),
+	    "impi", m->impi, "result", code, "reason", reason, (char *)NULL);
 }
 
 /* An answer carrying `err` (protocol errors get the E bit). */
 static void
 answer_error(struct mar *m, const struct dia_error *err)
 {
-	struct dia_build d;
-	struct buf b;
-	char code[16];
-	int protocol = err->result >= 3000 && err->result < 4000;
-
-	buf_init(&b, HSS_ANSWER_MAX);
-	dia_build_answer(&d, &b, m->req, protocol ? DIA_FLAG_E : 0);
-	put_header_avps(&d, m);
-	dia_put_error(&d, err);
-	send_answer(m, &d, &b);
-	buf_clear(&b);
-	snprintf(code, sizeof(code), "%u", err->result);
-	log_event("HSS-MAR-REJECTED", "peer", dia_conn_peer_host(m->conn),
-	    "impi", m->impi, "result", code, "reason", err->reason, (char *)NULL);
+	if (dia_conn_answer_error(m->conn, m->req, err) != 0)
+		log_warnx("zh: cannot send the answer to %s",
+		    dia_conn_peer_host(m->conn));
+	log_rejected(m, err->result, err->reason);
 }
 
 static void
 answer_experimental(struct mar *m, uint32_t result, const char *reason)
 {
-	struct dia_build d;
-	struct buf b;
-	char code[16];
-
-	buf_init(&b, HSS_ANSWER_MAX);
-	dia_build_answer(&d, &b, m->req, 0);
-	put_header_avps(&d, m);
-	dia_put_experimental(&d, DIA_VENDOR_3GPP, result);
-	send_answer(m, &d, &b);
-	buf_clear(&b);
-	snprintf(code, sizeof(code), "%u", result);
-	log_event("HSS-MAR-REJECTED", "peer", dia_conn_peer_host(m->conn),
-	    "impi", m->impi, "result", code, "reason", reason, (char *)NULL);
-}
-
-static void
-set_error(struct dia_error *err, uint32_t result, const struct dia_avp *failed,
-    const char *reason)
-{
-	memset(err, 0, sizeof(*err));
-	err->result = result;
-	snprintf(err->reason, sizeof(err->reason), "%s", reason);
-	if (failed != NULL) {
-		err->failed = failed->raw;
-		err->failed_len = failed->raw_len;
-	}
+	if (dia_conn_answer_experimental(m->conn, m->req, result) != 0)
+		log_warnx("zh: cannot send the answer to %s",
+		    dia_conn_peer_host(m->conn));
+	log_rejected(m, result, reason);
 }
 
 /* Who is asked for: User-Name (IMPI), else Public-Identity. 0 found, 1
@@ -172,7 +114,7 @@ mar_identity(struct mar *m)
 		answer_experimental(m, DIA_ERROR_IDENTITY_UNKNOWN,
 		    "unknown public identity");
 	else {
-		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
+		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
 		answer_error(m, &err);
 	}
 	return 1;
@@ -207,7 +149,7 @@ mar_auth_item(struct mar *m, int *resync, uint8_t rand[16], uint8_t auts[14])
 		if (strcmp(scheme, "Digest-AKAv1-MD5") != 0 &&
 		    strcmp(scheme, "Digest-AKAv2-MD5") != 0 &&
 		    strcmp(scheme, "Unknown") != 0) {
-			set_error(&err, DIA_INVALID_AVP_VALUE, a,
+			dia_error_set(&err, DIA_INVALID_AVP_VALUE, a,
 			    "unsupported SIP-Authentication-Scheme");
 			answer_error(m, &err);
 			return 1;
@@ -219,7 +161,7 @@ mar_auth_item(struct mar *m, int *resync, uint8_t rand[16], uint8_t auts[14])
 		return 0;
 	/* GBA.md §1.8: SIP-Authorization = RAND (16) || AUTS (14). */
 	if (a->len != 30) {
-		set_error(&err, DIA_INVALID_AVP_VALUE, a,
+		dia_error_set(&err, DIA_INVALID_AVP_VALUE, a,
 		    "SIP-Authorization must be RAND||AUTS (30 octets)");
 		answer_error(m, &err);
 		return 1;
@@ -234,6 +176,7 @@ static void
 answer_vector(struct mar *m, const struct hss_sub *s, const struct aka_av *av,
     int with_guss)
 {
+	const struct dia_local *l = dia_conn_local(m->conn);
 	struct dia_build d;
 	struct buf b, guss;
 	uint8_t sip_auth[32];
@@ -241,7 +184,8 @@ answer_vector(struct mar *m, const struct hss_sub *s, const struct aka_av *av,
 	buf_init(&b, HSS_ANSWER_MAX);
 	buf_init(&guss, HSS_ANSWER_MAX / 2);
 	dia_build_answer(&d, &b, m->req, 0);
-	put_header_avps(&d, m);
+	dia_put_answer_header(&d, m->req, DIA_APP_ZH, l->origin_host,
+	    l->origin_realm);
 	dia_put_result(&d, DIA_SUCCESS);
 	dia_put_str(&d, DIA_AVP_USER_NAME, DIA_AVP_M, 0, s->impi);
 	dia_put_u32(&d, DIA_AVP_SIP_NUMBER_AUTH_ITEMS, DIA_AVP_M,
@@ -270,7 +214,9 @@ answer_vector(struct mar *m, const struct hss_sub *s, const struct aka_av *av,
 			log_warnx("zh: GUSS of %s does not fit; sent without",
 			    s->impi);
 	}
-	send_answer(m, &d, &b);
+	if (dia_conn_send_built(m->conn, &d, &b) != 0)
+		log_warnx("zh: cannot send the MAA to %s",
+		    dia_conn_peer_host(m->conn));
 	buf_clear(&guss);
 	buf_clear(&b);	/* wipes CK, IK, XRES */
 }
@@ -295,7 +241,6 @@ handle_mar(struct mar *m)
 	int resync, rc, with_guss;
 	size_t i;
 
-	m->session_id = dia_msg_find(m->req, NULL, DIA_AVP_SESSION_ID, 0, NULL);
 	snprintf(m->impi, sizeof(m->impi), "?");
 	memset(&err, 0, sizeof(err));
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -310,7 +255,7 @@ handle_mar(struct mar *m)
 		return;
 	}
 	if (strcasecmp(realm, m->zh->cfg.origin_realm) != 0) {
-		set_error(&err, DIA_REALM_NOT_SERVED, a, "realm not served here");
+		dia_error_set(&err, DIA_REALM_NOT_SERVED, a, "realm not served here");
 		answer_error(m, &err);
 		return;
 	}
@@ -319,7 +264,7 @@ handle_mar(struct mar *m)
 	if (mar_auth_item(m, &resync, rand, auts) != 0)
 		return;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "out of memory");
+		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL, "out of memory");
 		answer_error(m, &err);
 		return;
 	}
@@ -330,7 +275,7 @@ handle_mar(struct mar *m)
 		goto done;
 	}
 	if (rc < 0) {
-		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
+		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
 		answer_error(m, &err);
 		goto done;
 	}
@@ -339,7 +284,7 @@ handle_mar(struct mar *m)
 		if (aka_auts_verify(&mil, rand, auts, sqn_ms_b) != 0) {
 			log_event("HSS-RESYNC-FAIL", "impi", s->impi, "reason",
 			    "MAC-S does not verify", (char *)NULL);
-			set_error(&err, DIA_AUTHENTICATION_REJECTED, NULL,
+			dia_error_set(&err, DIA_AUTHENTICATION_REJECTED, NULL,
 			    "AUTS rejected: MAC-S does not verify");
 			answer_error(m, &err);
 			goto done;
@@ -352,7 +297,7 @@ handle_mar(struct mar *m)
 	rc = hss_store_next_sqn(m->zh->st, s->impi, resync ? &sqn_ms : NULL,
 	    &sqn);
 	if (rc != 0) {
-		set_error(&err, rc == 1 ? DIA_UNABLE_TO_COMPLY : DIA_TOO_BUSY,
+		dia_error_set(&err, rc == 1 ? DIA_UNABLE_TO_COMPLY : DIA_TOO_BUSY,
 		    NULL, rc == 1 ? "subscriber deleted meanwhile" :
 		    "database busy or failing");
 		answer_error(m, &err);
@@ -360,7 +305,7 @@ handle_mar(struct mar *m)
 	}
 	aka_sqn_put(sqn, sqn_b);
 	if (aka_av_generate(&mil, sqn_b, s->amf, &av) != 0) {
-		set_error(&err, DIA_UNABLE_TO_COMPLY, NULL,
+		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL,
 		    "random generator failed");
 		answer_error(m, &err);
 		goto done;
@@ -395,10 +340,8 @@ on_request(struct dia_conn *conn, const struct dia_msg *req, void *arg)
 	m.conn = conn;
 	m.req = req;
 	if (req->cmd != DIA_CMD_MA) {
-		m.session_id = dia_msg_find(req, NULL, DIA_AVP_SESSION_ID, 0,
-		    NULL);
 		snprintf(m.impi, sizeof(m.impi), "-");
-		set_error(&err, DIA_COMMAND_UNSUPPORTED, NULL,
+		dia_error_set(&err, DIA_COMMAND_UNSUPPORTED, NULL,
 		    "only MAR (303) is served on Zh");
 		answer_error(&m, &err);
 		return;
@@ -412,7 +355,6 @@ hss_zh_new(struct event_base *base, const struct hss_conf *c,
 {
 	struct hss_zh *zh;
 	struct dia_local local;
-	char addr[300];
 	int n;
 
 	if ((zh = calloc(1, sizeof(*zh))) == NULL) {
@@ -443,11 +385,8 @@ hss_zh_new(struct event_base *base, const struct hss_conf *c,
 		free(zh);
 		return NULL;
 	}
-	snprintf(addr, sizeof(addr), "%s%s%s:%u",
-	    strchr(c->zh_listen.host, ':') ? "[" : "", c->zh_listen.host,
-	    strchr(c->zh_listen.host, ':') ? "]" : "",
+	daemon_log_listening("zh", c->zh_listen.host,
 	    (unsigned)dia_server_port(zh->srv));
-	log_event("LISTENING", "name", "zh", "addr", addr, (char *)NULL);
 	return zh;
 }
 

@@ -377,18 +377,7 @@ e2e_dia_request(struct e2e_dia *d, struct buf *msg)
 uint32_t
 e2e_dia_result(const struct dia_msg *m)
 {
-	const struct dia_avp *a, *er;
-	uint32_t v = 0;
-
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_RESULT_CODE, 0, NULL)) != NULL &&
-	    dia_avp_u32(a, &v, NULL) == 0)
-		return v;
-	if ((er = dia_msg_find(m, NULL, DIA_AVP_EXPERIMENTAL_RESULT, 0,
-	    NULL)) != NULL && (a = dia_msg_find(m, er,
-	    DIA_AVP_EXPERIMENTAL_RESULT_CODE, 0, NULL)) != NULL &&
-	    dia_avp_u32(a, &v, NULL) == 0)
-		return v;
-	return 0;
+	return dia_msg_result(m);
 }
 
 int
@@ -400,6 +389,8 @@ main(void)
 	/* The client side logs to stderr like a daemon in the foreground. */
 	log_init("e2e", 1, 0);
 	sr = srunner_create(suite_e2e_hss());
+	srunner_add_suite(sr, suite_e2e_interop());
+	srunner_add_suite(sr, suite_e2e_bsf());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -79,5 +79,7 @@ struct dia_msg	*e2e_dia_request(struct e2e_dia *d, struct buf *msg);
 uint32_t	 e2e_dia_result(const struct dia_msg *m);
 
 Suite		*suite_e2e_hss(void);
+Suite		*suite_e2e_interop(void);
+Suite		*suite_e2e_bsf(void);
 
 #endif

@@ -2,7 +2,10 @@
 # databases, through scripts/stack), waiting on event lines.
 E2E_SRCS := \
 	tests/e2e/e2e.c \
-	tests/e2e/test_hss.c
+	tests/e2e/test_hss.c \
+	tests/e2e/test_interop.c \
+	tests/e2e/test_bsf.c \
+	tests/e2e/ub_client.c
 
 E2E_OBJS := $(E2E_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(E2E_OBJS:.o=.d)

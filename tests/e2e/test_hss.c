@@ -16,7 +16,7 @@
 #include "hex.h"
 #include "milenage.h"
 
-#define BSF_HOST	"bsf.ims.example.org"
+#define BSF_HOST	"tester.ims.example.org"	/* stack.env TESTER_ORIGIN_HOST */
 #define REALM		"ims.example.org"
 
 struct mar_opts {

@@ -12,7 +12,8 @@ UNIT_SRCS := \
 	tests/unit/test_digest.c \
 	tests/unit/test_ue_crypto.c \
 	tests/unit/test_diameter.c \
-	tests/unit/test_dia_peer.c
+	tests/unit/test_dia_peer.c \
+	tests/unit/test_xml.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(UNIT_OBJS:.o=.d)
@@ -23,3 +24,20 @@ $(UNIT_OBJS): CFLAGS += $(CHECK_CFLAGS) -Itests/unit -Itests/vectors
 $(BUILD)/tests/unit-tests: $(UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBCOMMON) $(CHECK_LIBS) $(PKG_LIBS)
+
+# The BSF's session store and GUSS (bsf/, not common/) in their own Check
+# runner, with hss-stub's GUSS writer as the source of test documents.
+# Run by check-unit / check-valgrind through UNIT_EXTRA_BINS.
+BSF_UNIT_OBJS := $(BUILD)/obj/tests/unit/bsf_store_tests.o \
+	$(BUILD)/obj/bsf/bsf_store.o $(BUILD)/obj/bsf/bsf_guss.o \
+	$(BUILD)/obj/hss-stub/hss_guss.o
+DEPFILES += $(BUILD)/obj/tests/unit/bsf_store_tests.d
+UNIT_EXTRA_BINS += $(BUILD)/tests/bsf-store-tests
+TEST_BINS += $(BUILD)/tests/bsf-store-tests
+
+$(BUILD)/obj/tests/unit/bsf_store_tests.o: CFLAGS += $(CHECK_CFLAGS)
+$(BUILD)/obj/tests/unit/bsf_store_tests.o: CPPFLAGS += -Ibsf -Ihss-stub
+
+$(BUILD)/tests/bsf-store-tests: $(BSF_UNIT_OBJS) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BSF_UNIT_OBJS) $(LIBCOMMON) $(CHECK_LIBS) $(PKG_LIBS)

@@ -32,6 +32,7 @@ main(void)
 	srunner_add_suite(sr, suite_ue_crypto());
 	srunner_add_suite(sr, suite_diameter());
 	srunner_add_suite(sr, suite_dia_peer());
+	srunner_add_suite(sr, suite_xml());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -20,6 +20,7 @@ Suite	*suite_digest(void);
 Suite	*suite_ue_crypto(void);
 Suite	*suite_diameter(void);
 Suite	*suite_dia_peer(void);
+Suite	*suite_xml(void);
 
 /*
  * Decode the hex text `hex` into `out` (exactly `len` octets) or fail the

@@ -1,7 +1,7 @@
 /*
  * test_encoding.c — hex, base64, secret handling and the crypto backend's
  * known-answer tests (FIPS-197, RFC 1321, FIPS 180-2, RFC 2202, RFC 4231,
- * RFC 4648 §10).
+ * RFC 4648 §10, the GCM specification's AES-256 test cases).
  */
 #include <string.h>
 
@@ -123,6 +123,73 @@ START_TEST(crypto_kat)
 }
 END_TEST
 
+/*
+ * AES-256-GCM: test cases 14 and 16 of McGrew & Viega, "The Galois/Counter
+ * Mode of Operation (GCM)", revised 2005, Appendix B (also in the NIST GCM
+ * validation set); cross-checked with Python's cryptography AESGCM.
+ */
+START_TEST(crypto_gcm_kat)
+{
+	uint8_t key[32], iv[12], ad[20], pt[64], ct[64 + 16], back[64];
+	uint8_t zero[60];
+	static const char tc16_c[] =
+	    "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+	    "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662";
+
+	/* Test case 14: zero key, zero IV, one zero block, no AD. */
+	memset(key, 0, sizeof(key));
+	memset(iv, 0, sizeof(iv));
+	memset(pt, 0, 16);
+	ck_assert_int_eq(crypto_aes256_gcm_seal(key, iv, NULL, 0, pt, 16, ct), 0);
+	ck_assert_hex(ct, 16, "cea7403d4d606b6e074ec5d3baf39d18");
+	ck_assert_hex(ct + 16, 16, "d0d1c8a799996bf0265b98b5d48ab919");
+
+	/* Test case 16: 60 octets of plaintext, 20 of AD. */
+	test_unhex("feffe9928665731c6d6a8f9467308308"
+	    "feffe9928665731c6d6a8f9467308308", key, 32);
+	test_unhex("cafebabefacedbaddecaf888", iv, 12);
+	test_unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2", ad, 20);
+	test_unhex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d"
+	    "8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+	    pt, 60);
+	ck_assert_int_eq(crypto_aes256_gcm_seal(key, iv, ad, 20, pt, 60, ct), 0);
+	ck_assert_hex(ct, 60, tc16_c);
+	ck_assert_hex(ct + 60, 16, "76fc6ece0f4e1768cddf8853bb2d551b");
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, back),
+	    0);
+	ck_assert_mem_eq(back, pt, 60);
+
+	/* In place, both ways. */
+	memcpy(ct, pt, 60);
+	crypto_aes256_gcm_seal(key, iv, ad, 20, ct, 60, ct);
+	ck_assert_hex(ct, 60, tc16_c);
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, ct), 0);
+	ck_assert_mem_eq(ct, pt, 60);
+
+	/* Any change to tag, ciphertext or AD fails, and nothing leaks. */
+	crypto_aes256_gcm_seal(key, iv, ad, 20, pt, 60, ct);
+	ct[75] ^= 0x01;
+	memset(back, 0xaa, sizeof(back));
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, back),
+	    -1);
+	memset(zero, 0, sizeof(zero));
+	ck_assert_mem_eq(back, zero, 60);
+	ct[75] ^= 0x01;
+	ct[0] ^= 0x80;
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, back),
+	    -1);
+	ct[0] ^= 0x80;
+	ad[19] ^= 0x01;
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, back),
+	    -1);
+	ad[19] ^= 0x01;
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 76, back),
+	    0);
+	ck_assert_int_eq(crypto_aes256_gcm_open(key, iv, ad, 20, ct, 15, back),
+	    -1);
+}
+END_TEST
+
 START_TEST(crypto_hash_pieces)
 {
 	struct crypto_hash_ctx c;
@@ -174,6 +241,7 @@ suite_encoding(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crypto");
 	tcase_add_test(tc, crypto_kat);
+	tcase_add_test(tc, crypto_gcm_kat);
 	tcase_add_test(tc, crypto_hash_pieces);
 	tcase_add_test(tc, crypto_random_differs);
 	suite_add_tcase(s, tc);

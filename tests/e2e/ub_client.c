@@ -1,0 +1,505 @@
+/*
+ * ub_client.c — the HTTP/1.1 client of the Ub end-to-end tests (RFC 9112
+ * message framing: status line, header fields, Content-Length or chunked
+ * body, keep-alive). See ub_client.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ub_client.h"
+
+#define UB_REQ_MAX	(256 * 1024)	/* one request as sent */
+
+long
+ub_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int
+fail(struct ub_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct ub_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+do_connect(struct ub_conn *c)
+{
+	struct addrinfo hints, *res = NULL;
+	int fd, rc;
+
+	ub_close(c);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(c->host, c->port, &hints, &res)) != 0)
+		return fail(c, "%s:%s: %s", c->host, c->port, gai_strerror(rc));
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		rc = errno;
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return fail(c, "connect %s:%s: %s", c->host, c->port,
+		    strerror(rc));
+	}
+	freeaddrinfo(res);
+	/* Non-blocking from here on: every wait is a poll() with a deadline. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	c->fd = fd;
+	c->reopen = 0;
+	c->in_len = 0;
+	c->connects++;
+	return 0;
+}
+
+int
+ub_open(struct ub_conn *c, const char *url)
+{
+	const char *p = url, *colon, *end;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	if ((colon = strrchr(p, ':')) == NULL)
+		return fail(c, "%s: no port", url);
+	n = (size_t)(colon - p);
+	if (n == 0 || n >= sizeof(c->host))
+		return fail(c, "%s: bad host", url);
+	memcpy(c->host, p, n);
+	c->host[n] = '\0';
+	end = colon + 1 + strspn(colon + 1, "0123456789");
+	n = (size_t)(end - colon - 1);
+	if (n == 0 || n >= sizeof(c->port))
+		return fail(c, "%s: bad port", url);
+	memcpy(c->port, colon + 1, n);
+	c->port[n] = '\0';
+	return do_connect(c);
+}
+
+void
+ub_close(struct ub_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->in_len = 0;
+}
+
+/* Has the peer closed the idle connection (EOF or reset waiting)? */
+static int
+peer_gone(struct ub_conn *c)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	char b;
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLERR | POLLHUP))
+		return 1;
+	return recv(c->fd, &b, 1, MSG_PEEK) <= 0;
+}
+
+static int
+ensure_open(struct ub_conn *c)
+{
+	if (c->fd < 0 || c->reopen || (c->in_len == 0 && peer_gone(c)))
+		return do_connect(c);
+	return 0;
+}
+
+/* Write all of p, waiting up to UB_TIMEOUT_MS. Returns 0, -1, or -2
+ * when the peer closed or reset the connection. */
+static int
+write_all(struct ub_conn *c, const void *p, size_t len)
+{
+	const uint8_t *q = p;
+	long deadline = ub_now_ms() + UB_TIMEOUT_MS;
+	struct pollfd pf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(c->fd, q, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			q += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			fail(c, "send: %s", strerror(errno));
+			return -2;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return fail(c, "send: %s", strerror(errno));
+		if (ub_now_ms() >= deadline)
+			return fail(c, "send: timeout");
+		pf.fd = c->fd;
+		pf.events = POLLOUT;
+		pf.revents = 0;
+		poll(&pf, 1, (int)(deadline - ub_now_ms()));
+	}
+	return 0;
+}
+
+int
+ub_send_raw(struct ub_conn *c, const void *p, size_t len)
+{
+	if (ensure_open(c) != 0)
+		return -1;
+	/* A server that answers an oversized head and closes may reset the
+	 * rest of the write: what it answered is for ub_recv() to read. */
+	return write_all(c, p, len) == -1 ? -1 : 0;
+}
+
+int
+ub_send(struct ub_conn *c, const char *method, const char *path,
+    const char *const *hdrs, const void *body, size_t body_len)
+{
+	static char req[UB_REQ_MAX];
+	size_t len = 0;
+	int n, i;
+
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\n", method, path);
+	if (n < 0 || (size_t)n >= sizeof(req))
+		return fail(c, "request line too long");
+	len = (size_t)n;
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL; i++) {
+		n = snprintf(req + len, sizeof(req) - len, "%s\r\n", hdrs[i]);
+		if (n < 0 || (size_t)n >= sizeof(req) - len)
+			return fail(c, "request head over %d octets", UB_REQ_MAX);
+		len += (size_t)n;
+	}
+	if (body != NULL) {
+		n = snprintf(req + len, sizeof(req) - len,
+		    "Content-Length: %zu\r\n", body_len);
+		if (n < 0 || (size_t)n >= sizeof(req) - len)
+			return fail(c, "request head over %d octets", UB_REQ_MAX);
+		len += (size_t)n;
+	}
+	if (len + 2 + body_len > sizeof(req))
+		return fail(c, "request over %d octets", UB_REQ_MAX);
+	memcpy(req + len, "\r\n", 2);
+	len += 2;
+	if (body_len > 0)
+		memcpy(req + len, body, body_len);
+	len += body_len;
+	if (ensure_open(c) != 0)
+		return -1;
+	return write_all(c, req, len) == 0 ? 0 : -1;
+}
+
+/* Read more octets into c->in. Returns the count, 0 at EOF, -1 on error
+ * or after the deadline. */
+static ssize_t
+fill(struct ub_conn *c, long deadline)
+{
+	struct pollfd p;
+	ssize_t n;
+	long left;
+
+	if (c->in_len >= sizeof(c->in))
+		return fail(c, "response over %zu octets", sizeof(c->in));
+	for (;;) {
+		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
+		    0);
+		if (n >= 0) {
+			c->in_len += (size_t)n;
+			return n;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return fail(c, "recv: %s", strerror(errno));
+		if ((left = deadline - ub_now_ms()) <= 0)
+			return fail(c, "timeout");
+		p.fd = c->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		poll(&p, 1, (int)left);
+	}
+}
+
+static void
+consume(struct ub_conn *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
+static const uint8_t *
+find_crlfcrlf(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 4 <= len; i++)
+		if (memcmp(p + i, "\r\n\r\n", 4) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* Is `token` one of the comma-separated elements of `list`? */
+static int
+has_token(const char *list, const char *token)
+{
+	size_t tl = strlen(token);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		if (strncasecmp(p, token, tl) == 0 &&
+		    (p[tl] == '\0' || strchr(" \t,;", p[tl]) != NULL))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
+/* Split the head (status line + header lines, CRLF-separated, ends
+ * without the final empty line) into `r`. */
+static int
+parse_head(struct ub_conn *c, struct ub_resp *r)
+{
+	char *line, *next, *colon, *v, *e;
+	long status;
+
+	line = r->head;
+	if ((next = strstr(line, "\r\n")) != NULL) {
+		*next = '\0';
+		next += 2;
+	}
+	if (strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
+		return fail(c, "bad status line '%.60s'", line);
+	status = strtol(line + 9, &e, 10);
+	if (e != line + 12 || status < 100 || status > 599 ||
+	    (*e != ' ' && *e != '\0'))
+		return fail(c, "bad status line '%.60s'", line);
+	r->status = (int)status;
+	snprintf(r->reason, sizeof(r->reason), "%s", *e == ' ' ? e + 1 : "");
+	while ((line = next) != NULL && *line != '\0') {
+		if ((next = strstr(line, "\r\n")) != NULL) {
+			*next = '\0';
+			next += 2;
+		}
+		if ((colon = strchr(line, ':')) == NULL || colon == line)
+			return fail(c, "bad header line '%.60s'", line);
+		if (r->n == UB_HDRS_MAX)
+			return fail(c, "more than %d header fields", UB_HDRS_MAX);
+		*colon = '\0';
+		v = colon + 1 + strspn(colon + 1, " \t");
+		e = v + strlen(v);
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		r->h[r->n].name = line;
+		r->h[r->n].value = v;
+		r->n++;
+	}
+	return 0;
+}
+
+/*
+ * Decode a chunked body at p[0..len) into r->body. Returns 1 with the
+ * octets used in *used when complete, 0 when more input is needed, -1 on
+ * a malformed or oversized body.
+ */
+static int
+dechunk(struct ub_conn *c, const uint8_t *p, size_t len, struct ub_resp *r,
+    size_t *used)
+{
+	size_t pos = 0, size;
+	const uint8_t *eol;
+	char *e, num[32];
+
+	r->body_len = 0;
+	for (;;) {
+		eol = memchr(p + pos, '\n', len - pos);
+		if (eol == NULL)
+			return 0;
+		if ((size_t)(eol - (p + pos)) >= sizeof(num))
+			return fail(c, "chunk size line too long");
+		memcpy(num, p + pos, (size_t)(eol - (p + pos)));
+		num[eol - (p + pos)] = '\0';
+		size = strtoul(num, &e, 16);
+		if (e == num)
+			return fail(c, "bad chunk size '%s'", num);
+		pos = (size_t)(eol - p) + 1;
+		if (size == 0) {
+			/* trailers, then an empty line */
+			for (;;) {
+				eol = memchr(p + pos, '\n', len - pos);
+				if (eol == NULL)
+					return 0;
+				if (eol == p + pos ||
+				    (eol == p + pos + 1 && p[pos] == '\r')) {
+					*used = (size_t)(eol - p) + 1;
+					return 1;
+				}
+				pos = (size_t)(eol - p) + 1;
+			}
+		}
+		if (size > UB_BODY_MAX - r->body_len)
+			return fail(c, "body over %d octets", UB_BODY_MAX);
+		if (len - pos < size + 2)
+			return 0;
+		memcpy(r->body + r->body_len, p + pos, size);
+		r->body_len += size;
+		pos += size + 2;
+	}
+}
+
+int
+ub_recv(struct ub_conn *c, struct ub_resp *r, int timeout_ms)
+{
+	long deadline = ub_now_ms() + (timeout_ms > 0 ? timeout_ms :
+	    UB_TIMEOUT_MS);
+	const uint8_t *end;
+	const char *te, *cl, *conn;
+	size_t head_len, want, used = 0;
+	ssize_t n;
+	char *e;
+	int rc;
+
+	if (c->fd < 0)
+		return fail(c, "not connected");
+again:
+	memset(r, 0, offsetof(struct ub_resp, head));
+	r->head[0] = '\0';
+	r->body[0] = '\0';
+	r->body_len = 0;
+	while ((end = find_crlfcrlf(c->in, c->in_len)) == NULL) {
+		if (c->in_len > UB_HEAD_MAX)
+			return fail(c, "response head over %d octets",
+			    UB_HEAD_MAX);
+		if ((n = fill(c, deadline)) < 0)
+			return -1;
+		if (n == 0) {
+			c->reopen = 1;
+			return fail(c, c->in_len == 0 ? "connection closed" :
+			    "connection closed inside the response head");
+		}
+	}
+	head_len = (size_t)(end - c->in);
+	if (head_len > UB_HEAD_MAX)
+		return fail(c, "response head over %d octets", UB_HEAD_MAX);
+	memcpy(r->head, c->in, head_len);
+	r->head[head_len] = '\0';
+	consume(c, head_len + 4);
+	if (parse_head(c, r) != 0)
+		return -1;
+	if (r->status >= 100 && r->status < 200)
+		goto again;		/* 100 Continue and friends */
+	conn = ub_header(r, "Connection");
+	if (conn != NULL && has_token(conn, "close"))
+		c->reopen = 1;
+	if (r->status == 204 || r->status == 304)
+		return 0;
+	te = ub_header(r, "Transfer-Encoding");
+	cl = ub_header(r, "Content-Length");
+	if (te != NULL && has_token(te, "chunked")) {
+		while ((rc = dechunk(c, c->in, c->in_len, r, &used)) == 0) {
+			if ((n = fill(c, deadline)) < 0)
+				return -1;
+			if (n == 0) {
+				c->reopen = 1;
+				return fail(c, "connection closed inside a "
+				    "chunked body");
+			}
+		}
+		if (rc < 0)
+			return -1;
+		consume(c, used);
+	} else if (cl != NULL) {
+		if (ub_header_count(r, "Content-Length") != 1)
+			return fail(c, "several Content-Length fields");
+		want = strtoul(cl, &e, 10);
+		if (e == cl || *e != '\0')
+			return fail(c, "bad Content-Length '%s'", cl);
+		if (want > UB_BODY_MAX)
+			return fail(c, "body of %zu octets over the cap", want);
+		while (c->in_len < want) {
+			if ((n = fill(c, deadline)) < 0)
+				return -1;
+			if (n == 0) {
+				c->reopen = 1;
+				return fail(c, "connection closed after %zu of "
+				    "%zu body octets", c->in_len, want);
+			}
+		}
+		memcpy(r->body, c->in, want);
+		r->body_len = want;
+		consume(c, want);
+	} else {
+		/* No framing: the body runs to the close of the connection. */
+		while ((n = fill(c, deadline)) > 0)
+			if (c->in_len > UB_BODY_MAX)
+				return fail(c, "body over %d octets",
+				    UB_BODY_MAX);
+		if (n < 0)
+			return -1;
+		memcpy(r->body, c->in, c->in_len);
+		r->body_len = c->in_len;
+		c->in_len = 0;
+		c->reopen = 1;
+	}
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+int
+ub_request(struct ub_conn *c, const char *method, const char *path,
+    const char *const *hdrs, const void *body, size_t body_len,
+    struct ub_resp *r, int timeout_ms)
+{
+	long t0 = ub_now_ms();
+
+	if (ub_send(c, method, path, hdrs, body, body_len) != 0 ||
+	    ub_recv(c, r, timeout_ms) != 0)
+		return -1;
+	r->ms = ub_now_ms() - t0;
+	return 0;
+}
+
+const char *
+ub_header(const struct ub_resp *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcasecmp(r->h[i].name, name) == 0)
+			return r->h[i].value;
+	return NULL;
+}
+
+int
+ub_header_count(const struct ub_resp *r, const char *name)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (strcasecmp(r->h[i].name, name) == 0)
+			n++;
+	return n;
+}
