@@ -17,6 +17,7 @@ COMMON_SRCS := \
 	common/db.c \
 	common/daemon.c \
 	common/xml.c \
+	common/httpc.c \
 	common/dia_peer.c
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)

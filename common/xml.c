@@ -178,3 +178,56 @@ xml_doc_free(struct _xmlDoc *doc)
 	if (doc != NULL)
 		xmlFreeDoc(doc);
 }
+
+static int
+node_is(const xmlNode *n, const char *ns, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0 && n->ns != NULL &&
+	    n->ns->href != NULL && strcmp((const char *)n->ns->href, ns) == 0;
+}
+
+int
+xml_root_is(struct _xmlDoc *doc, const char *ns, const char *name)
+{
+	return node_is(xmlDocGetRootElement(doc), ns, name);
+}
+
+int
+xml_child_text(struct _xmlDoc *doc, const char *ns, const char *name,
+    char *out, size_t size)
+{
+	xmlNode *root = xmlDocGetRootElement(doc), *n, *c;
+	const char *t, *e;
+	size_t len;
+
+	if (root == NULL)
+		return -1;
+	for (n = root->children; n != NULL; n = n->next)
+		if (node_is(n, ns, name))
+			break;
+	if (n == NULL)
+		return -1;
+	for (c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return -1;
+	if (n->children == NULL || n->children->type != XML_TEXT_NODE ||
+	    n->children->next != NULL) {
+		if (n->children != NULL)
+			return -1;
+		t = "";
+	} else
+		t = (const char *)n->children->content;
+	while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+		t++;
+	e = t + strlen(t);
+	while (e > t && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		e--;
+	len = (size_t)(e - t);
+	if (len + 1 > size)
+		return -1;
+	memcpy(out, t, len);
+	out[len] = '\0';
+	return 0;
+}

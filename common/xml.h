@@ -40,4 +40,16 @@ struct _xmlDoc *xml_parse(const char *buf, size_t len, size_t max, char *err,
 /* Free a document from xml_parse(). Accepts NULL. */
 void	xml_doc_free(struct _xmlDoc *doc);
 
+/* 1 when the root element of `doc` is `name` in namespace `ns`, else 0. */
+int	xml_root_is(struct _xmlDoc *doc, const char *ns, const char *name);
+
+/*
+ * The text of the first child element of the root called `name` in
+ * namespace `ns`, whitespace-trimmed, copied NUL-terminated into `out`
+ * (`size` octets). Returns 0, or -1 when absent, holding element children,
+ * or too long.
+ */
+int	xml_child_text(struct _xmlDoc *doc, const char *ns, const char *name,
+	    char *out, size_t size);
+
 #endif

@@ -2,7 +2,9 @@
 UE_SRCS := \
 	ue/ue.c \
 	ue/ue_json.c \
-	ue/ue_crypto.c
+	ue/ue_crypto.c \
+	ue/ue_usim.c \
+	ue/ue_bootstrap.c
 
 UE_OBJS := $(UE_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(UE_OBJS:.o=.d)

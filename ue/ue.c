@@ -3,8 +3,8 @@
  *
  *   ue [global options] COMMAND [args]
  *
- * Commands that exist so far: crypto. The others of docs/CONTRACT.md
- * (usim, bootstrap, ks-naf, xcap, conformance) arrive with their issues.
+ * Commands that exist so far: usim, bootstrap, ks-naf, crypto. The others
+ * of docs/CONTRACT.md (xcap, conformance) arrive with their issues.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,6 +21,9 @@ usage(FILE *f)
 "usage: ue [global options] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
+"  usim init|show                  the simulated USIM (see 'ue usim --help')\n"
+"  bootstrap                       GBA bootstrapping with the BSF (Ub)\n"
+"  ks-naf NAF-FQDN [--ua-id HEX]   the Ks_NAF a NAF will use\n"
 "  crypto milenage|auts|kdf|ks-naf|digest ...   calculator (see 'ue crypto --help')\n"
 "\n"
 "Global options:\n"
@@ -103,6 +106,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "crypto") == 0)
 		return ue_crypto_main(&o, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "usim") == 0)
+		return ue_usim_main(&o, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "bootstrap") == 0)
+		return ue_bootstrap_main(&o, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "ks-naf") == 0)
+		return ue_ks_naf_main(&o, argc - optind, argv + optind);
 	return ue_usage_error("command", "unknown command '%s' (see 'ue --help')",
 	    argv[optind]);
 }

@@ -18,6 +18,7 @@
 
 #include "dia_peer.h"
 #include "e2e.h"
+#include "hex.h"
 #include "log.h"
 
 const char *
@@ -380,6 +381,96 @@ e2e_dia_result(const struct dia_msg *m)
 	return dia_msg_result(m);
 }
 
+/* --- Zn --------------------------------------------------------------- */
+
+struct e2e_dia *
+e2e_zn_open(const struct e2e_stack *s, const char *host)
+{
+	return e2e_dia_open(host, e2e_env(s, "NAF_ORIGIN_REALM"), DIA_APP_ZN,
+	    (uint16_t)atoi(e2e_env(s, "BSF_ZN_PORT")));
+}
+
+/*
+ * BIR (TS 29.109 cl. 6.3.1.1, GBA.md §4.3) from `host` for `btid`, with
+ * NAF-Id = `naf_fqdn` || `ua_hex` (none when naf_fqdn is NULL); the answer
+ * decoded into `out`.
+ */
+void
+e2e_bir(struct e2e_dia *d, const struct e2e_stack *s, const char *host,
+    const char *btid, const char *naf_fqdn, const char *ua_hex,
+    struct e2e_bia *out)
+{
+	struct dia_build b;
+	struct buf msg;
+	struct dia_msg *m;
+	const struct dia_avp *a, *er;
+	uint8_t naf_id[300];
+	char sid[256];
+	size_t fl;
+
+	buf_init(&msg, 65536);
+	dia_build_begin(&b, &msg, DIA_FLAG_R | DIA_FLAG_P, DIA_CMD_BI,
+	    DIA_APP_ZN, 0, 0);
+	ck_assert_int_eq(dia_session_id(host, sid, sizeof(sid)), 0);
+	dia_put_str(&b, DIA_AVP_SESSION_ID, DIA_AVP_M, 0, sid);
+	dia_group_begin(&b, DIA_AVP_VENDOR_SPECIFIC_APP_ID, DIA_AVP_M, 0);
+	dia_put_u32(&b, DIA_AVP_VENDOR_ID, DIA_AVP_M, 0, DIA_VENDOR_3GPP);
+	dia_put_u32(&b, DIA_AVP_AUTH_APPLICATION_ID, DIA_AVP_M, 0, DIA_APP_ZN);
+	dia_group_end(&b);
+	dia_put_str(&b, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, host);
+	dia_put_str(&b, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0,
+	    e2e_env(s, "NAF_ORIGIN_REALM"));
+	dia_put_str(&b, DIA_AVP_DESTINATION_REALM, DIA_AVP_M, 0,
+	    e2e_env(s, "BSF_REALM"));
+	dia_put(&b, DIA_AVP_TRANSACTION_IDENTIFIER, DIA_AVP_M, DIA_VENDOR_3GPP,
+	    btid, strlen(btid));
+	if (naf_fqdn != NULL) {
+		fl = strlen(naf_fqdn);
+		ck_assert_uint_lt(fl + 5, sizeof(naf_id));
+		memcpy(naf_id, naf_fqdn, fl);
+		ck_assert_int_eq(hex_decode_exact(ua_hex, naf_id + fl, 5), 0);
+		dia_put(&b, DIA_AVP_NAF_ID, DIA_AVP_M, DIA_VENDOR_3GPP, naf_id,
+		    fl + 5);
+	}
+	ck_assert_int_eq(dia_build_end(&b), 0);
+	m = e2e_dia_request(d, &msg);
+	buf_clear(&msg);
+	ck_assert_msg(m != NULL, "no BIA");
+	ck_assert_uint_eq(m->cmd, DIA_CMD_BI);
+	ck_assert(!(m->flags & DIA_FLAG_R));
+	memset(out, 0, sizeof(*out));
+	out->result = e2e_dia_result(m);
+	if ((er = dia_msg_find(m, NULL, DIA_AVP_EXPERIMENTAL_RESULT, 0,
+	    NULL)) != NULL && (a = dia_msg_find(m, er, DIA_AVP_VENDOR_ID, 0,
+	    NULL)) != NULL)
+		dia_avp_u32(a, &out->vendor, NULL);
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_ME_KEY_MATERIAL,
+	    DIA_VENDOR_3GPP, NULL)) != NULL && a->len <= sizeof(out->key)) {
+		out->has_key = 1;
+		memcpy(out->key, a->data, a->len);
+		out->key_len = a->len;
+	}
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_KEY_EXPIRYTIME, DIA_VENDOR_3GPP,
+	    NULL)) != NULL && dia_avp_time(a, &out->expiry, NULL) == 0)
+		out->has_expiry = 1;
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_BOOTSTRAPINFO_CREATION,
+	    DIA_VENDOR_3GPP, NULL)) != NULL &&
+	    dia_avp_time(a, &out->created, NULL) == 0)
+		out->has_created = 1;
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_GBA_TYPE, DIA_VENDOR_3GPP,
+	    NULL)) != NULL && dia_avp_u32(a, &out->gba_type, NULL) == 0)
+		out->has_type = 1;
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_USER_NAME, 0, NULL)) != NULL &&
+	    dia_avp_utf8(a, out->user, sizeof(out->user), NULL) == 0)
+		out->has_user = 1;
+	if ((a = dia_msg_find(m, NULL, DIA_AVP_GBA_USERSECSETTINGS,
+	    DIA_VENDOR_3GPP, NULL)) != NULL && a->len < sizeof(out->guss)) {
+		out->has_guss = 1;
+		memcpy(out->guss, a->data, a->len);
+	}
+	dia_msg_free(m);
+}
+
 int
 main(void)
 {
@@ -391,6 +482,7 @@ main(void)
 	sr = srunner_create(suite_e2e_hss());
 	srunner_add_suite(sr, suite_e2e_interop());
 	srunner_add_suite(sr, suite_e2e_bsf());
+	srunner_add_suite(sr, suite_e2e_ue());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -78,7 +78,33 @@ struct dia_msg	*e2e_dia_request(struct e2e_dia *d, struct buf *msg);
 /* Result-Code, or the Experimental-Result-Code, of an answer (0 if none). */
 uint32_t	 e2e_dia_result(const struct dia_msg *m);
 
+/* A decoded BIA (Zn, TS 29.109 6.3.1.2). */
+struct e2e_bia {
+	uint32_t	result;
+	uint32_t	vendor;		/* of the Experimental-Result */
+	int		has_key;
+	uint8_t		key[64];
+	size_t		key_len;
+	int		has_expiry, has_created, has_type, has_user, has_guss;
+	time_t		expiry, created;
+	uint32_t	gba_type;
+	char		user[256];
+	char		guss[16384];
+};
+
+/* A Zn client to the stack's BSF presenting Origin-Host `host`. */
+struct e2e_dia	*e2e_zn_open(const struct e2e_stack *s, const char *host);
+/*
+ * BIR (TS 29.109 6.3.1.1, GBA.md §4.3) from `host` for `btid`, with NAF-Id
+ * = `naf_fqdn` || `ua_hex` (none when naf_fqdn is NULL); the answer
+ * decoded into `out`.
+ */
+void		 e2e_bir(struct e2e_dia *d, const struct e2e_stack *s,
+		    const char *host, const char *btid, const char *naf_fqdn,
+		    const char *ua_hex, struct e2e_bia *out);
+
 Suite		*suite_e2e_hss(void);
+Suite		*suite_e2e_ue(void);
 Suite		*suite_e2e_interop(void);
 Suite		*suite_e2e_bsf(void);
 

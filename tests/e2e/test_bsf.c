@@ -42,7 +42,7 @@
 #include "e2e.h"
 #include "hex.h"
 #include "milenage.h"
-#include "ub_client.h"
+#include "httpc.h"
 
 #define UA_TLS13_HEX	"0100000007"	/* 33.220 H.3: shared-key TLS 1.3 */
 #define UA_DIGEST_HEX	"0100000002"	/* 33.220 H.3: HTTP Digest */
@@ -163,8 +163,8 @@ struct ue {
 	char			 fqdn[256];
 	struct milenage		 mil;
 	struct aka_sqn_ms	 sqn_ms;	/* the USIM's SEQ array */
-	struct ub_conn		 c;
-	struct ub_resp		 r;		/* the last response */
+	struct httpc_conn		 c;
+	struct httpc_resp		 r;		/* the last response */
 	long			 mark;		/* BSF_LOG size before it */
 	/* the last challenge */
 	char			 nonce[512];
@@ -202,14 +202,14 @@ ue_init(struct ue *u, const struct e2e_stack *s, int bad_k)
 		k[15] ^= 0x01;
 	milenage_init(&u->mil, k, opc);
 	aka_sqn_ms_init(&u->sqn_ms);
-	ck_assert_msg(ub_open(&u->c, e2e_env(s, "BSF_URL")) == 0, "%s",
+	ck_assert_msg(httpc_open(&u->c, e2e_env(s, "BSF_URL")) == 0, "%s",
 	    u->c.err);
 }
 
 static void
 ue_free(struct ue *u)
 {
-	ub_close(&u->c);
+	httpc_close(&u->c);
 	milenage_clear(&u->mil);
 	aka_result_clear(&u->res);
 }
@@ -230,7 +230,7 @@ ub_try(struct ue *u, const char *authz)
 		hdrs[2] = auth;
 	}
 	u->mark = e2e_log_size(e2e_env(u->s, "BSF_LOG"));
-	return ub_request(&u->c, "GET", "/", hdrs, NULL, 0, &u->r,
+	return httpc_request(&u->c, "GET", "/", hdrs, NULL, 0, &u->r,
 	    ANSWER_MAX_MS);
 }
 
@@ -299,8 +299,8 @@ take_challenge(struct ue *u, const char *alg)
 
 	ck_assert_msg(u->r.status == 401, "expected 401, got %d %s: %s",
 	    u->r.status, u->r.reason, u->r.body);
-	ck_assert_int_eq(ub_header_count(&u->r, "WWW-Authenticate"), 1);
-	w = ub_header(&u->r, "WWW-Authenticate");
+	ck_assert_int_eq(httpc_header_count(&u->r, "WWW-Authenticate"), 1);
+	w = httpc_header(&u->r, "WWW-Authenticate");
 	ck_assert_msg(digest_parse(&h, DIGEST_CHALLENGE, w, err,
 	    sizeof(err)) == 0, "WWW-Authenticate '%s': %s", w, err);
 	ck_assert_msg(digest_validate(&h, err, sizeof(err)) == 0,
@@ -551,7 +551,7 @@ check_bootstrap_ok(struct ue *u, long lifetime)
 
 	ck_assert_msg(u->r.status == 200, "expected 200, got %d %s: %s",
 	    u->r.status, u->r.reason, u->r.body);
-	ck_assert_ptr_nonnull(ct = ub_header(&u->r, "Content-Type"));
+	ck_assert_ptr_nonnull(ct = httpc_header(&u->r, "Content-Type"));
 	ck_assert_msg(strncasecmp(ct, "application/vnd.3gpp.bsf+xml", 28) == 0 &&
 	    (ct[28] == '\0' || ct[28] == ';'), "Content-Type '%s'", ct);
 	ck_assert_msg(strstr(u->r.body,
@@ -569,8 +569,8 @@ check_bootstrap_ok(struct ue *u, long lifetime)
 	    "lifetime %s is %ld s from now, expected %ld", lt,
 	    (long)(u->lifetime - now), lifetime);
 
-	ck_assert_int_eq(ub_header_count(&u->r, "Authentication-Info"), 1);
-	ai = ub_header(&u->r, "Authentication-Info");
+	ck_assert_int_eq(httpc_header_count(&u->r, "Authentication-Info"), 1);
+	ai = httpc_header(&u->r, "Authentication-Info");
 	ck_assert_msg(digest_parse(&h, DIGEST_AUTH_INFO, ai, err,
 	    sizeof(err)) == 0, "Authentication-Info '%s': %s", ai, err);
 	ck_assert_msg(digest_validate(&h, err, sizeof(err)) == 0,
@@ -632,8 +632,8 @@ START_TEST(ub_bootstrap_akav1)
 	take_challenge(&u, "AKAv1-MD5");
 	ck_assert_int_eq(u.stale, 0);
 	ck_assert_int_eq(u.st, AKA_OK);
-	ck_assert_msg(ub_header(&u.r, "Connection") == NULL ||
-	    strcasestr(ub_header(&u.r, "Connection"), "close") == NULL,
+	ck_assert_msg(httpc_header(&u.r, "Connection") == NULL ||
+	    strcasestr(httpc_header(&u.r, "Connection"), "close") == NULL,
 	    "the 401 closes the connection");
 	answer(&u, TW_NONE);
 	check_bootstrap_ok(&u, 3600);
@@ -691,7 +691,7 @@ START_TEST(ub_no_authorization)
 	ck_assert_msg(strcasestr(u.r.body, "IMPI") != NULL ||
 	    strcasestr(u.r.body, "username") != NULL,
 	    "the 400 body does not say the IMPI is needed: '%s'", u.r.body);
-	ck_assert_int_eq(ub_header_count(&u.r, "WWW-Authenticate"), 0);
+	ck_assert_int_eq(httpc_header_count(&u.r, "WWW-Authenticate"), 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	ue_free(&u);
 	e2e_stack_down(&s);
@@ -767,7 +767,7 @@ START_TEST(ub_answer_failures)
 		answer(&u, TW_NONE);
 		check_bootstrap_ok(&u, 3600);
 	} else {
-		ck_assert_int_eq(ub_header_count(&u.r, "WWW-Authenticate"), 0);
+		ck_assert_int_eq(httpc_header_count(&u.r, "WWW-Authenticate"), 0);
 		/* the BSF serves on */
 		ue_init(&good, &s, 0);
 		bootstrap(&good, "AKAv1-MD5", 3600);
@@ -805,7 +805,7 @@ START_TEST(ub_failure_budget)
 			    "wrong answer %d of %d: expected 403, got %d", k,
 			    budget, u.r.status);
 			expect_fail_event(&u, u.impi, 403, "");
-			ck_assert_int_eq(ub_header_count(&u.r,
+			ck_assert_int_eq(httpc_header_count(&u.r,
 			    "WWW-Authenticate"), 0);
 		}
 	}
@@ -860,7 +860,7 @@ START_TEST(ub_unknown_impi)
 	ue_init(&u, &s, 0);
 	request1(&u, UNKNOWN_IMPI);
 	ck_assert_msg(u.r.status == 403, "expected 403, got %d", u.r.status);
-	ck_assert_int_eq(ub_header_count(&u.r, "WWW-Authenticate"), 0);
+	ck_assert_int_eq(httpc_header_count(&u.r, "WWW-Authenticate"), 0);
 	expect_fail_event(&u, UNKNOWN_IMPI, 403, "unknown|5401");
 	ue_free(&u);
 	e2e_stack_down(&s);
@@ -984,7 +984,7 @@ START_TEST(ub_hostile_heads)
 	const struct head_case *c = &head_cases[_i];
 	struct e2e_stack s;
 	struct ue u, good;
-	struct ub_resp *r;
+	struct httpc_resp *r;
 	size_t pl = strlen(c->prefix), sl = strlen(c->suffix);
 	char *req = malloc(pl + c->filler + sl);
 	int rc;
@@ -997,9 +997,9 @@ START_TEST(ub_hostile_heads)
 	stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	r = &u.r;
-	ck_assert_msg(ub_send_raw(&u.c, req, pl + c->filler + sl) == 0, "%s",
+	ck_assert_msg(httpc_send_raw(&u.c, req, pl + c->filler + sl) == 0, "%s",
 	    u.c.err);
-	rc = ub_recv(&u.c, r, ANSWER_MAX_MS);
+	rc = httpc_recv(&u.c, r, ANSWER_MAX_MS);
 	fprintf(stderr, "ub_hostile_heads: %s: %d %s\n", c->name,
 	    rc == 0 ? r->status : -1, rc == 0 ? r->reason : u.c.err);
 	if (rc != 0) {
@@ -1022,106 +1022,6 @@ END_TEST
 /* ---- Zn ----------------------------------------------------------------- */
 
 /* What a BIA carried. */
-struct bia {
-	uint32_t	result;
-	uint32_t	vendor;		/* of the Experimental-Result */
-	int		has_key;
-	uint8_t		key[64];
-	size_t		key_len;
-	int		has_expiry, has_created, has_type, has_user, has_guss;
-	time_t		expiry, created;
-	uint32_t	gba_type;
-	char		user[256];
-	char		guss[16384];
-};
-
-static struct e2e_dia *
-zn_open(const struct e2e_stack *s, const char *host)
-{
-	return e2e_dia_open(host, e2e_env(s, "NAF_ORIGIN_REALM"), DIA_APP_ZN,
-	    (uint16_t)atoi(e2e_env(s, "BSF_ZN_PORT")));
-}
-
-/*
- * BIR (TS 29.109 cl. 6.3.1.1, GBA.md §4.3) from `host` for `btid`, with
- * NAF-Id = `naf_fqdn` || `ua_hex` (none when naf_fqdn is NULL); the answer
- * decoded into `out`.
- */
-static void
-bir(struct e2e_dia *d, const struct e2e_stack *s, const char *host,
-    const char *btid, const char *naf_fqdn, const char *ua_hex,
-    struct bia *out)
-{
-	struct dia_build b;
-	struct buf msg;
-	struct dia_msg *m;
-	const struct dia_avp *a, *er;
-	uint8_t naf_id[300];
-	char sid[256];
-	size_t fl;
-
-	buf_init(&msg, 65536);
-	dia_build_begin(&b, &msg, DIA_FLAG_R | DIA_FLAG_P, DIA_CMD_BI,
-	    DIA_APP_ZN, 0, 0);
-	ck_assert_int_eq(dia_session_id(host, sid, sizeof(sid)), 0);
-	dia_put_str(&b, DIA_AVP_SESSION_ID, DIA_AVP_M, 0, sid);
-	dia_group_begin(&b, DIA_AVP_VENDOR_SPECIFIC_APP_ID, DIA_AVP_M, 0);
-	dia_put_u32(&b, DIA_AVP_VENDOR_ID, DIA_AVP_M, 0, DIA_VENDOR_3GPP);
-	dia_put_u32(&b, DIA_AVP_AUTH_APPLICATION_ID, DIA_AVP_M, 0, DIA_APP_ZN);
-	dia_group_end(&b);
-	dia_put_str(&b, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, host);
-	dia_put_str(&b, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0,
-	    e2e_env(s, "NAF_ORIGIN_REALM"));
-	dia_put_str(&b, DIA_AVP_DESTINATION_REALM, DIA_AVP_M, 0,
-	    e2e_env(s, "BSF_REALM"));
-	dia_put(&b, DIA_AVP_TRANSACTION_IDENTIFIER, DIA_AVP_M, DIA_VENDOR_3GPP,
-	    btid, strlen(btid));
-	if (naf_fqdn != NULL) {
-		fl = strlen(naf_fqdn);
-		ck_assert_uint_lt(fl + 5, sizeof(naf_id));
-		memcpy(naf_id, naf_fqdn, fl);
-		ck_assert_int_eq(hex_decode_exact(ua_hex, naf_id + fl, 5), 0);
-		dia_put(&b, DIA_AVP_NAF_ID, DIA_AVP_M, DIA_VENDOR_3GPP, naf_id,
-		    fl + 5);
-	}
-	ck_assert_int_eq(dia_build_end(&b), 0);
-	m = e2e_dia_request(d, &msg);
-	buf_clear(&msg);
-	ck_assert_msg(m != NULL, "no BIA");
-	ck_assert_uint_eq(m->cmd, DIA_CMD_BI);
-	ck_assert(!(m->flags & DIA_FLAG_R));
-	memset(out, 0, sizeof(*out));
-	out->result = e2e_dia_result(m);
-	if ((er = dia_msg_find(m, NULL, DIA_AVP_EXPERIMENTAL_RESULT, 0,
-	    NULL)) != NULL && (a = dia_msg_find(m, er, DIA_AVP_VENDOR_ID, 0,
-	    NULL)) != NULL)
-		dia_avp_u32(a, &out->vendor, NULL);
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_ME_KEY_MATERIAL,
-	    DIA_VENDOR_3GPP, NULL)) != NULL && a->len <= sizeof(out->key)) {
-		out->has_key = 1;
-		memcpy(out->key, a->data, a->len);
-		out->key_len = a->len;
-	}
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_KEY_EXPIRYTIME, DIA_VENDOR_3GPP,
-	    NULL)) != NULL && dia_avp_time(a, &out->expiry, NULL) == 0)
-		out->has_expiry = 1;
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_BOOTSTRAPINFO_CREATION,
-	    DIA_VENDOR_3GPP, NULL)) != NULL &&
-	    dia_avp_time(a, &out->created, NULL) == 0)
-		out->has_created = 1;
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_GBA_TYPE, DIA_VENDOR_3GPP,
-	    NULL)) != NULL && dia_avp_u32(a, &out->gba_type, NULL) == 0)
-		out->has_type = 1;
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_USER_NAME, 0, NULL)) != NULL &&
-	    dia_avp_utf8(a, out->user, sizeof(out->user), NULL) == 0)
-		out->has_user = 1;
-	if ((a = dia_msg_find(m, NULL, DIA_AVP_GBA_USERSECSETTINGS,
-	    DIA_VENDOR_3GPP, NULL)) != NULL && a->len < sizeof(out->guss)) {
-		out->has_guss = 1;
-		memcpy(out->guss, a->data, a->len);
-	}
-	dia_msg_free(m);
-}
 
 /* Ks_NAF as `ue crypto ks-naf` computes it for the UE's last vector. */
 static void
@@ -1176,7 +1076,7 @@ ck_no_keys_in_log(const struct ue *u, const char *ks_naf_hex)
 }
 
 static void
-ck_key(const struct bia *a, const char *want_hex)
+ck_key(const struct e2e_bia *a, const char *want_hex)
 {
 	char got[129];
 
@@ -1194,7 +1094,7 @@ START_TEST(zn_bia)
 	struct e2e_stack s;
 	struct ue u;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65];
 	time_t t0 = time(NULL);
 
@@ -1202,9 +1102,9 @@ START_TEST(zn_bia)
 	    "--uss", "7,1,other,1", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	d = zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
+	d = e2e_zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
 	ck_assert_msg(d != NULL, "Zn: the BSF refused NAF_ORIGIN_HOST");
-	bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
@@ -1230,7 +1130,7 @@ START_TEST(zn_bia)
 	ck_assert_msg(strstr(a.guss, "nafGroup=\"other\"") == NULL,
 	    "another group's USS was sent: %s", a.guss);
 	/* the Ua protocol id is part of NAF_Id: another id, another key */
-	bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_DIGEST_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_DIGEST_HEX, want);
 	ck_key(&a, want);
@@ -1247,15 +1147,15 @@ START_TEST(zn_no_impi)
 	struct e2e_stack s;
 	struct ue u;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65];
 
 	stack_up(&s, (const char *[]){ "--bsf-opt", "zn.send_impi=no", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	d = zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
+	d = e2e_zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
 	ck_assert_ptr_nonnull(d);
-	bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
@@ -1267,7 +1167,7 @@ START_TEST(zn_no_impi)
 END_TEST
 
 static void
-ck_refused(const struct bia *a, uint32_t code, const char *what)
+ck_refused(const struct e2e_bia *a, uint32_t code, const char *what)
 {
 	ck_assert_msg(a->result == code, "%s: expected %u, got %u", what, code,
 	    a->result);
@@ -1284,7 +1184,7 @@ START_TEST(zn_errors)
 	struct e2e_stack s;
 	struct ue u;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65], unknown[300];
 	const char *naf;
 
@@ -1292,17 +1192,17 @@ START_TEST(zn_errors)
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
-	d = zn_open(&s, naf);
+	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
 	snprintf(unknown, sizeof(unknown), "AAAAAAAAAAAAAAAAAAAAAA==@%s",
 	    u.fqdn);
-	bir(d, &s, naf, unknown, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, unknown, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ck_refused(&a, DIA_ERROR_TRANSACTION_ID_INVALID, "unknown B-TID");
-	bir(d, &s, naf, u.btid, EVIL_FQDN, UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u.btid, EVIL_FQDN, UA_TLS13_HEX, &a);
 	ck_refused(&a, DIA_ERROR_NOT_AUTHORIZED, "NAF_Id of another FQDN");
-	bir(d, &s, naf, u.btid, NULL, NULL, &a);
+	e2e_bir(d, &s, naf, u.btid, NULL, NULL, &a);
 	ck_refused(&a, DIA_MISSING_AVP, "no NAF-Id");
-	bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
 	e2e_dia_close(d);
@@ -1318,14 +1218,14 @@ START_TEST(zn_unknown_naf)
 	struct e2e_stack s;
 	struct ue u;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 
 	stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	d = zn_open(&s, "naf." EVIL_FQDN);
+	d = e2e_zn_open(&s, "naf." EVIL_FQDN);
 	if (d != NULL) {
-		bir(d, &s, "naf." EVIL_FQDN, u.btid, e2e_env(&s, "NAF_FQDN"),
+		e2e_bir(d, &s, "naf." EVIL_FQDN, u.btid, e2e_env(&s, "NAF_FQDN"),
 		    UA_TLS13_HEX, &a);
 		ck_refused(&a, DIA_ERROR_NOT_AUTHORIZED, "unknown NAF host");
 		e2e_dia_close(d);
@@ -1343,7 +1243,7 @@ START_TEST(sessions_two_per_impi)
 	struct e2e_stack s;
 	struct ue u1, u2;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65];
 	const char *naf;
 
@@ -1355,12 +1255,12 @@ START_TEST(sessions_two_per_impi)
 	bootstrap(&u2, "AKAv1-MD5", 3600);
 	ck_assert_str_ne(u1.btid, u2.btid);
 	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
-	d = zn_open(&s, naf);
+	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
-	bir(d, &s, naf, u1.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u1.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u1, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
-	bir(d, &s, naf, u2.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u2.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u2, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
 	e2e_dia_close(d);
@@ -1377,7 +1277,7 @@ START_TEST(sessions_survive_restart)
 	struct e2e_stack s;
 	struct ue u;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65], conf[512], line[512], *p;
 	const char *log, *naf;
 	pid_t pid;
@@ -1411,7 +1311,7 @@ START_TEST(sessions_survive_restart)
 	d = e2e_dia_open(naf, e2e_env(&s, "NAF_ORIGIN_REALM"), DIA_APP_ZN,
 	    (uint16_t)atoi(p + 1));
 	ck_assert_ptr_nonnull(d);
-	bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ck_key(&a, want);
 	e2e_dia_close(d);
 	kill(pid, SIGTERM);
@@ -1432,7 +1332,7 @@ START_TEST(sessions_expire_and_purge)
 	struct e2e_stack s;
 	struct ue u, late;
 	struct e2e_dia *d;
-	struct bia a;
+	struct e2e_bia a;
 	char want[65], line[512];
 	const char *naf;
 	long pos;
@@ -1448,9 +1348,9 @@ START_TEST(sessions_expire_and_purge)
 	pos = e2e_log_size(e2e_env(&s, "BSF_LOG"));
 	bootstrap(&u, "AKAv1-MD5", 2);
 	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
-	d = zn_open(&s, naf);
+	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
-	bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
 	ck_assert_msg(e2e_wait_log(e2e_env(&s, "BSF_LOG"), "BSF-PURGE ", &pos,
@@ -1459,7 +1359,7 @@ START_TEST(sessions_expire_and_purge)
 	ck_assert_msg(strstr(line, "removed=1") != NULL, "%s", line);
 	ck_assert_msg(time(NULL) >= u.lifetime, "purged at %ld, before the "
 	    "session's lifetime %ld", (long)time(NULL), (long)u.lifetime);
-	bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
+	e2e_bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ck_refused(&a, DIA_ERROR_TRANSACTION_ID_INVALID, "purged B-TID");
 	e2e_dia_close(d);
 	/* the challenge taken > 1 s ago */

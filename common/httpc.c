@@ -1,7 +1,7 @@
 /*
- * ub_client.c — the HTTP/1.1 client of the Ub end-to-end tests (RFC 9112
+ * httpc.c — the blocking HTTP/1.1 client of tools and tests (RFC 9112
  * message framing: status line, header fields, Content-Length or chunked
- * body, keep-alive). See ub_client.h.
+ * body, keep-alive). See httpc.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ub_client.h"
+#include "httpc.h"
 
-#define UB_REQ_MAX	(256 * 1024)	/* one request as sent */
+#define HTTPC_REQ_MAX	(256 * 1024)	/* one request as sent */
 
 long
-ub_now_ms(void)
+httpc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -30,11 +30,11 @@ ub_now_ms(void)
 }
 
 static int
-fail(struct ub_conn *c, const char *fmt, ...)
+fail(struct httpc_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-fail(struct ub_conn *c, const char *fmt, ...)
+fail(struct httpc_conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -45,12 +45,12 @@ fail(struct ub_conn *c, const char *fmt, ...)
 }
 
 static int
-do_connect(struct ub_conn *c)
+do_connect(struct httpc_conn *c)
 {
 	struct addrinfo hints, *res = NULL;
 	int fd, rc;
 
-	ub_close(c);
+	httpc_close(c);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -77,25 +77,41 @@ do_connect(struct ub_conn *c)
 }
 
 int
-ub_open(struct ub_conn *c, const char *url)
+httpc_open(struct httpc_conn *c, const char *url)
 {
-	const char *p = url, *colon, *end;
+	const char *p = url, *auth_end, *colon, *host_end;
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	if (strncmp(p, "http://", 7) == 0)
 		p += 7;
-	if ((colon = strrchr(p, ':')) == NULL)
-		return fail(c, "%s: no port", url);
-	n = (size_t)(colon - p);
+	else if (strstr(p, "://") != NULL)
+		return fail(c, "%s: only http:// URLs", url);
+	/* authority = host [":" port], up to the first '/' (RFC 3986 3.2) */
+	auth_end = p + strcspn(p, "/?#");
+	if (*p == '[') {		/* IPv6 literal */
+		if ((host_end = memchr(p, ']', (size_t)(auth_end - p))) == NULL)
+			return fail(c, "%s: bad IPv6 literal", url);
+		p++;
+		colon = host_end + 1 < auth_end && host_end[1] == ':' ?
+		    host_end + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(auth_end - p));
+		host_end = colon != NULL ? colon : auth_end;
+	}
+	n = (size_t)(host_end - p);
 	if (n == 0 || n >= sizeof(c->host))
 		return fail(c, "%s: bad host", url);
 	memcpy(c->host, p, n);
 	c->host[n] = '\0';
-	end = colon + 1 + strspn(colon + 1, "0123456789");
-	n = (size_t)(end - colon - 1);
-	if (n == 0 || n >= sizeof(c->port))
+	if (colon == NULL) {
+		snprintf(c->port, sizeof(c->port), "80");
+		return do_connect(c);
+	}
+	n = (size_t)(auth_end - colon - 1);
+	if (n == 0 || n >= sizeof(c->port) ||
+	    strspn(colon + 1, "0123456789") != n)
 		return fail(c, "%s: bad port", url);
 	memcpy(c->port, colon + 1, n);
 	c->port[n] = '\0';
@@ -103,7 +119,7 @@ ub_open(struct ub_conn *c, const char *url)
 }
 
 void
-ub_close(struct ub_conn *c)
+httpc_close(struct httpc_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -113,7 +129,7 @@ ub_close(struct ub_conn *c)
 
 /* Has the peer closed the idle connection (EOF or reset waiting)? */
 static int
-peer_gone(struct ub_conn *c)
+peer_gone(struct httpc_conn *c)
 {
 	struct pollfd p = { c->fd, POLLIN, 0 };
 	char b;
@@ -126,20 +142,20 @@ peer_gone(struct ub_conn *c)
 }
 
 static int
-ensure_open(struct ub_conn *c)
+ensure_open(struct httpc_conn *c)
 {
 	if (c->fd < 0 || c->reopen || (c->in_len == 0 && peer_gone(c)))
 		return do_connect(c);
 	return 0;
 }
 
-/* Write all of p, waiting up to UB_TIMEOUT_MS. Returns 0, -1, or -2
+/* Write all of p, waiting up to HTTPC_TIMEOUT_MS. Returns 0, -1, or -2
  * when the peer closed or reset the connection. */
 static int
-write_all(struct ub_conn *c, const void *p, size_t len)
+write_all(struct httpc_conn *c, const void *p, size_t len)
 {
 	const uint8_t *q = p;
-	long deadline = ub_now_ms() + UB_TIMEOUT_MS;
+	long deadline = httpc_now_ms() + HTTPC_TIMEOUT_MS;
 	struct pollfd pf;
 	ssize_t n;
 
@@ -156,31 +172,31 @@ write_all(struct ub_conn *c, const void *p, size_t len)
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return fail(c, "send: %s", strerror(errno));
-		if (ub_now_ms() >= deadline)
+		if (httpc_now_ms() >= deadline)
 			return fail(c, "send: timeout");
 		pf.fd = c->fd;
 		pf.events = POLLOUT;
 		pf.revents = 0;
-		poll(&pf, 1, (int)(deadline - ub_now_ms()));
+		poll(&pf, 1, (int)(deadline - httpc_now_ms()));
 	}
 	return 0;
 }
 
 int
-ub_send_raw(struct ub_conn *c, const void *p, size_t len)
+httpc_send_raw(struct httpc_conn *c, const void *p, size_t len)
 {
 	if (ensure_open(c) != 0)
 		return -1;
 	/* A server that answers an oversized head and closes may reset the
-	 * rest of the write: what it answered is for ub_recv() to read. */
+	 * rest of the write: what it answered is for httpc_recv() to read. */
 	return write_all(c, p, len) == -1 ? -1 : 0;
 }
 
 int
-ub_send(struct ub_conn *c, const char *method, const char *path,
+httpc_send(struct httpc_conn *c, const char *method, const char *path,
     const char *const *hdrs, const void *body, size_t body_len)
 {
-	static char req[UB_REQ_MAX];
+	static char req[HTTPC_REQ_MAX];
 	size_t len = 0;
 	int n, i;
 
@@ -191,18 +207,18 @@ ub_send(struct ub_conn *c, const char *method, const char *path,
 	for (i = 0; hdrs != NULL && hdrs[i] != NULL; i++) {
 		n = snprintf(req + len, sizeof(req) - len, "%s\r\n", hdrs[i]);
 		if (n < 0 || (size_t)n >= sizeof(req) - len)
-			return fail(c, "request head over %d octets", UB_REQ_MAX);
+			return fail(c, "request head over %d octets", HTTPC_REQ_MAX);
 		len += (size_t)n;
 	}
 	if (body != NULL) {
 		n = snprintf(req + len, sizeof(req) - len,
 		    "Content-Length: %zu\r\n", body_len);
 		if (n < 0 || (size_t)n >= sizeof(req) - len)
-			return fail(c, "request head over %d octets", UB_REQ_MAX);
+			return fail(c, "request head over %d octets", HTTPC_REQ_MAX);
 		len += (size_t)n;
 	}
 	if (len + 2 + body_len > sizeof(req))
-		return fail(c, "request over %d octets", UB_REQ_MAX);
+		return fail(c, "request over %d octets", HTTPC_REQ_MAX);
 	memcpy(req + len, "\r\n", 2);
 	len += 2;
 	if (body_len > 0)
@@ -216,7 +232,7 @@ ub_send(struct ub_conn *c, const char *method, const char *path,
 /* Read more octets into c->in. Returns the count, 0 at EOF, -1 on error
  * or after the deadline. */
 static ssize_t
-fill(struct ub_conn *c, long deadline)
+fill(struct httpc_conn *c, long deadline)
 {
 	struct pollfd p;
 	ssize_t n;
@@ -233,7 +249,7 @@ fill(struct ub_conn *c, long deadline)
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return fail(c, "recv: %s", strerror(errno));
-		if ((left = deadline - ub_now_ms()) <= 0)
+		if ((left = deadline - httpc_now_ms()) <= 0)
 			return fail(c, "timeout");
 		p.fd = c->fd;
 		p.events = POLLIN;
@@ -243,7 +259,7 @@ fill(struct ub_conn *c, long deadline)
 }
 
 static void
-consume(struct ub_conn *c, size_t n)
+consume(struct httpc_conn *c, size_t n)
 {
 	memmove(c->in, c->in + n, c->in_len - n);
 	c->in_len -= n;
@@ -280,7 +296,7 @@ has_token(const char *list, const char *token)
 /* Split the head (status line + header lines, CRLF-separated, ends
  * without the final empty line) into `r`. */
 static int
-parse_head(struct ub_conn *c, struct ub_resp *r)
+parse_head(struct httpc_conn *c, struct httpc_resp *r)
 {
 	char *line, *next, *colon, *v, *e;
 	long status;
@@ -305,8 +321,8 @@ parse_head(struct ub_conn *c, struct ub_resp *r)
 		}
 		if ((colon = strchr(line, ':')) == NULL || colon == line)
 			return fail(c, "bad header line '%.60s'", line);
-		if (r->n == UB_HDRS_MAX)
-			return fail(c, "more than %d header fields", UB_HDRS_MAX);
+		if (r->n == HTTPC_HDRS_MAX)
+			return fail(c, "more than %d header fields", HTTPC_HDRS_MAX);
 		*colon = '\0';
 		v = colon + 1 + strspn(colon + 1, " \t");
 		e = v + strlen(v);
@@ -325,7 +341,7 @@ parse_head(struct ub_conn *c, struct ub_resp *r)
  * a malformed or oversized body.
  */
 static int
-dechunk(struct ub_conn *c, const uint8_t *p, size_t len, struct ub_resp *r,
+dechunk(struct httpc_conn *c, const uint8_t *p, size_t len, struct httpc_resp *r,
     size_t *used)
 {
 	size_t pos = 0, size;
@@ -359,8 +375,8 @@ dechunk(struct ub_conn *c, const uint8_t *p, size_t len, struct ub_resp *r,
 				pos = (size_t)(eol - p) + 1;
 			}
 		}
-		if (size > UB_BODY_MAX - r->body_len)
-			return fail(c, "body over %d octets", UB_BODY_MAX);
+		if (size > HTTPC_BODY_MAX - r->body_len)
+			return fail(c, "body over %d octets", HTTPC_BODY_MAX);
 		if (len - pos < size + 2)
 			return 0;
 		memcpy(r->body + r->body_len, p + pos, size);
@@ -370,10 +386,10 @@ dechunk(struct ub_conn *c, const uint8_t *p, size_t len, struct ub_resp *r,
 }
 
 int
-ub_recv(struct ub_conn *c, struct ub_resp *r, int timeout_ms)
+httpc_recv(struct httpc_conn *c, struct httpc_resp *r, int timeout_ms)
 {
-	long deadline = ub_now_ms() + (timeout_ms > 0 ? timeout_ms :
-	    UB_TIMEOUT_MS);
+	long deadline = httpc_now_ms() + (timeout_ms > 0 ? timeout_ms :
+	    HTTPC_TIMEOUT_MS);
 	const uint8_t *end;
 	const char *te, *cl, *conn;
 	size_t head_len, want, used = 0;
@@ -384,14 +400,14 @@ ub_recv(struct ub_conn *c, struct ub_resp *r, int timeout_ms)
 	if (c->fd < 0)
 		return fail(c, "not connected");
 again:
-	memset(r, 0, offsetof(struct ub_resp, head));
+	memset(r, 0, offsetof(struct httpc_resp, head));
 	r->head[0] = '\0';
 	r->body[0] = '\0';
 	r->body_len = 0;
 	while ((end = find_crlfcrlf(c->in, c->in_len)) == NULL) {
-		if (c->in_len > UB_HEAD_MAX)
+		if (c->in_len > HTTPC_HEAD_MAX)
 			return fail(c, "response head over %d octets",
-			    UB_HEAD_MAX);
+			    HTTPC_HEAD_MAX);
 		if ((n = fill(c, deadline)) < 0)
 			return -1;
 		if (n == 0) {
@@ -401,8 +417,8 @@ again:
 		}
 	}
 	head_len = (size_t)(end - c->in);
-	if (head_len > UB_HEAD_MAX)
-		return fail(c, "response head over %d octets", UB_HEAD_MAX);
+	if (head_len > HTTPC_HEAD_MAX)
+		return fail(c, "response head over %d octets", HTTPC_HEAD_MAX);
 	memcpy(r->head, c->in, head_len);
 	r->head[head_len] = '\0';
 	consume(c, head_len + 4);
@@ -410,13 +426,13 @@ again:
 		return -1;
 	if (r->status >= 100 && r->status < 200)
 		goto again;		/* 100 Continue and friends */
-	conn = ub_header(r, "Connection");
+	conn = httpc_header(r, "Connection");
 	if (conn != NULL && has_token(conn, "close"))
 		c->reopen = 1;
 	if (r->status == 204 || r->status == 304)
 		return 0;
-	te = ub_header(r, "Transfer-Encoding");
-	cl = ub_header(r, "Content-Length");
+	te = httpc_header(r, "Transfer-Encoding");
+	cl = httpc_header(r, "Content-Length");
 	if (te != NULL && has_token(te, "chunked")) {
 		while ((rc = dechunk(c, c->in, c->in_len, r, &used)) == 0) {
 			if ((n = fill(c, deadline)) < 0)
@@ -431,12 +447,12 @@ again:
 			return -1;
 		consume(c, used);
 	} else if (cl != NULL) {
-		if (ub_header_count(r, "Content-Length") != 1)
+		if (httpc_header_count(r, "Content-Length") != 1)
 			return fail(c, "several Content-Length fields");
 		want = strtoul(cl, &e, 10);
 		if (e == cl || *e != '\0')
 			return fail(c, "bad Content-Length '%s'", cl);
-		if (want > UB_BODY_MAX)
+		if (want > HTTPC_BODY_MAX)
 			return fail(c, "body of %zu octets over the cap", want);
 		while (c->in_len < want) {
 			if ((n = fill(c, deadline)) < 0)
@@ -453,9 +469,9 @@ again:
 	} else {
 		/* No framing: the body runs to the close of the connection. */
 		while ((n = fill(c, deadline)) > 0)
-			if (c->in_len > UB_BODY_MAX)
+			if (c->in_len > HTTPC_BODY_MAX)
 				return fail(c, "body over %d octets",
-				    UB_BODY_MAX);
+				    HTTPC_BODY_MAX);
 		if (n < 0)
 			return -1;
 		memcpy(r->body, c->in, c->in_len);
@@ -468,21 +484,21 @@ again:
 }
 
 int
-ub_request(struct ub_conn *c, const char *method, const char *path,
+httpc_request(struct httpc_conn *c, const char *method, const char *path,
     const char *const *hdrs, const void *body, size_t body_len,
-    struct ub_resp *r, int timeout_ms)
+    struct httpc_resp *r, int timeout_ms)
 {
-	long t0 = ub_now_ms();
+	long t0 = httpc_now_ms();
 
-	if (ub_send(c, method, path, hdrs, body, body_len) != 0 ||
-	    ub_recv(c, r, timeout_ms) != 0)
+	if (httpc_send(c, method, path, hdrs, body, body_len) != 0 ||
+	    httpc_recv(c, r, timeout_ms) != 0)
 		return -1;
-	r->ms = ub_now_ms() - t0;
+	r->ms = httpc_now_ms() - t0;
 	return 0;
 }
 
 const char *
-ub_header(const struct ub_resp *r, const char *name)
+httpc_header(const struct httpc_resp *r, const char *name)
 {
 	size_t i;
 
@@ -493,7 +509,7 @@ ub_header(const struct ub_resp *r, const char *name)
 }
 
 int
-ub_header_count(const struct ub_resp *r, const char *name)
+httpc_header_count(const struct httpc_resp *r, const char *name)
 {
 	size_t i;
 	int n = 0;
