@@ -23,6 +23,18 @@
  * three places only (conn_process, pending_timeout_cb, client_notify_cb),
  * each of which watches node->gone in case the application frees the
  * server or client from inside the callback.
+ *
+ * Output is coalesced: conn_queue() only appends to the connection's
+ * output buffer. Messages queued while the connection's own input is being
+ * processed (answers, and requests a client sends from an answer callback)
+ * are written with one send() when conn_process() has handled every
+ * complete message read; anything queued elsewhere (a timer, another
+ * connection's callback, an HTTP request) activates the connection's
+ * `ev_flush` event, which writes in the same pass of the event loop, before
+ * it polls again. Order is that of the buffer; the output cap is checked
+ * after writing what the socket takes, so only a peer that does not read
+ * reaches it; and conn_close() makes one last non-blocking write of what is
+ * still queued, as an immediate write would have done.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -135,6 +147,8 @@ struct dia_conn {
 	struct event		*ev_read;
 	struct event		*ev_write;
 	struct event		*ev_timer;
+	struct event		*ev_flush;	/* deferred write, see above */
+	int			 in_read;	/* conn_process() running */
 	struct buf		 in;
 	struct buf		 out;
 	uint64_t		 last_rx_ms;
@@ -189,6 +203,7 @@ struct dia_client {
 static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
+static void	conn_flush_cb(evutil_socket_t, short, void *);
 static void	conn_close(struct dia_conn *, const char *);
 static void	conn_finish(struct dia_conn *, const char *);
 static int	conn_queue(struct dia_conn *, const uint8_t *, size_t);
@@ -558,13 +573,17 @@ conn_new(struct node *n, int fd, enum conn_state state, const char *addr)
 	c->ev_write = event_new(n->base, fd, EV_WRITE | EV_PERSIST,
 	    conn_write_cb, c);
 	c->ev_timer = evtimer_new(n->base, conn_timer_cb, c);
-	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_timer == NULL) {
+	c->ev_flush = event_new(n->base, -1, 0, conn_flush_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_timer == NULL ||
+	    c->ev_flush == NULL) {
 		if (c->ev_read != NULL)
 			event_free(c->ev_read);
 		if (c->ev_write != NULL)
 			event_free(c->ev_write);
 		if (c->ev_timer != NULL)
 			event_free(c->ev_timer);
+		if (c->ev_flush != NULL)
+			event_free(c->ev_flush);
 		free(c);
 		return NULL;
 	}
@@ -581,6 +600,7 @@ conn_free(struct dia_conn *c)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	event_free(c->ev_timer);
+	event_free(c->ev_flush);
 	if (c->fd != -1)
 		close(c->fd);
 	buf_clear(&c->in);
@@ -637,6 +657,30 @@ conn_deactivate(struct dia_conn *c, const char *reason)
 	}
 }
 
+/*
+ * Write as much of the output buffer as the socket takes now. Returns 1
+ * when the buffer is empty, 0 when the socket is full (EAGAIN), -1 on a
+ * write error (errno set).
+ */
+static int
+out_write(struct dia_conn *c)
+{
+	ssize_t n;
+
+	while (c->out.len > 0) {
+		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		buf_consume(&c->out, (size_t)n);
+	}
+	return 1;
+}
+
 /* The one teardown path. Never calls application code. */
 static void
 conn_close(struct dia_conn *c, const char *reason)
@@ -645,6 +689,11 @@ conn_close(struct dia_conn *c, const char *reason)
 
 	if (c->state == CONN_CLOSED)
 		return;
+	/* What was queued but not yet written (answers coalesced in this
+	 * pass, a DPR on shutdown) gets the one non-blocking write it would
+	 * have had when written at once; a write error emptied the buffer. */
+	if (conn_active(c) && c->fd != -1 && c->out.len > 0)
+		(void)out_write(c);
 	if (conn_active(c))
 		conn_deactivate(c, reason);
 	else
@@ -654,6 +703,7 @@ conn_close(struct dia_conn *c, const char *reason)
 	event_del(c->ev_read);
 	event_del(c->ev_write);
 	event_del(c->ev_timer);
+	event_del(c->ev_flush);
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
@@ -693,21 +743,17 @@ conn_finish(struct dia_conn *c, const char *reason)
 static int
 conn_flush(struct dia_conn *c)
 {
-	ssize_t n;
+	int rc, e;
 
-	while (c->out.len > 0) {
-		n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				event_add(c->ev_write, NULL);
-				return 0;
-			}
-			conn_close(c, strerror(errno));
-			return -1;
-		}
-		buf_consume(&c->out, (size_t)n);
+	if ((rc = out_write(c)) == -1) {
+		e = errno;
+		buf_reset(&c->out);	/* nothing more to try in conn_close */
+		conn_close(c, strerror(e));
+		return -1;
+	}
+	if (rc == 0) {
+		event_add(c->ev_write, NULL);
+		return 0;
 	}
 	if (c->state == CONN_FLUSHING) {
 		(void)shutdown(c->fd, SHUT_WR);
@@ -718,12 +764,33 @@ conn_flush(struct dia_conn *c)
 	return 0;
 }
 
-/* Queue one message and try to write it. Returns 0, or -1 when the
- * connection is (now) closed or closing. */
+/* The deferred write of what was queued outside conn_process(). */
+static void
+conn_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dia_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn_active(c) && c->out.len > 0)
+		(void)conn_flush(c);
+}
+
+/*
+ * Queue one message; it is written at the end of conn_process() when that
+ * runs for `c`, else from ev_flush in this pass of the loop (or by ev_write
+ * when the socket was full). Returns 0, or -1 when the connection is (now)
+ * closed or closing.
+ */
 static int
 conn_queue(struct dia_conn *c, const uint8_t *p, size_t len)
 {
 	if (!conn_active(c) || c->state == CONN_CONNECTING)
+		return -1;
+	/* The cap is for a peer that does not read: write what is pending
+	 * before deciding that this message does not fit. */
+	if (len > c->out.max - c->out.len && c->out.len > 0 &&
+	    conn_flush(c) == -1)
 		return -1;
 	if (buf_append(&c->out, p, len) == -1) {
 		conn_close(c, errno == EMSGSIZE ?
@@ -731,7 +798,9 @@ conn_queue(struct dia_conn *c, const uint8_t *p, size_t len)
 		return -1;
 	}
 	dump_raw(c, "send", p, len);
-	return conn_flush(c);
+	if (!c->in_read && !event_pending(c->ev_write, EV_WRITE, NULL))
+		event_active(c->ev_flush, 0, 0);
+	return 0;
 }
 
 /* Queue a message built in `b`, then release `b`. */
@@ -1239,6 +1308,7 @@ conn_process(struct dia_conn *c)
 	int gone = 0;
 
 	n->gone = &gone;
+	c->in_read = 1;		/* conn_queue: written below, at once */
 	while (c->state == CONN_WAIT_CER || c->state == CONN_WAIT_CEA ||
 	    c->state == CONN_OPEN) {
 		len = dia_frame_len(c->in.data + off, c->in.len - off,
@@ -1255,9 +1325,14 @@ conn_process(struct dia_conn *c)
 		off += (size_t)len;
 	}
 	n->gone = NULL;
+	c->in_read = 0;
 	if (c->state == CONN_WAIT_CER || c->state == CONN_WAIT_CEA ||
 	    c->state == CONN_OPEN)
 		buf_consume(&c->in, off);
+	/* Every answer to what was read, in one write. FLUSHING (conn_finish)
+	 * is written by ev_write. */
+	if (conn_active(c) && c->out.len > 0)
+		(void)conn_flush(c);
 }
 
 static void

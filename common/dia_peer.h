@@ -20,7 +20,10 @@
  * Addresses are numeric (IPv4 or IPv6): nothing here resolves names, and
  * nothing blocks the loop. Every network buffer is capped: the input of a
  * connection at `msg_max` (lower before the CER/CEA exchange), its output
- * at `out_max` (a peer that stops reading is closed).
+ * at `out_max` (a peer that stops reading is closed). Output is coalesced:
+ * messages queued on a connection (answers, requests) are written, in
+ * order, with one send() when the callback that queued them returns to the
+ * event loop — before it polls again, so no latency is added.
  *
  * Event lines (log_event):
  *	DIA-PEER-UP peer=<origin-host> addr=<ip:port> app=<name> role=server|client

@@ -2,7 +2,10 @@
  * log.c — logging to stderr or syslog, event lines and key masking; see
  * log.h. After the OpenBSD daemons' log.c.
  */
+#include <sys/types.h>
+
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,32 @@ static int	use_syslog;
 static int	verbosity;
 static int	show_keys;
 static int	out_fd = -1;
+static pid_t	cached_pid;	/* 0: read it again; see line_pid() */
+static int	atfork_set;
+
+static void
+pid_forked(void)
+{
+	cached_pid = 0;
+}
+
+/*
+ * The pid in the line prefix, read once rather than per line. The child
+ * of every fork — daemon(3) after log_init() in daemon_start, a test's
+ * child — reads its own again: pthread_atfork() runs pid_forked() in it.
+ */
+static pid_t
+line_pid(void)
+{
+	if (cached_pid != 0)
+		return cached_pid;
+	if (!atfork_set && pthread_atfork(NULL, NULL, pid_forked) == 0)
+		atfork_set = 1;
+	if (!atfork_set)
+		return getpid();	/* no handler, no cache */
+	cached_pid = getpid();
+	return cached_pid;
+}
 
 void
 log_init(const char *name, int foreground, int verbose)
@@ -49,6 +78,7 @@ log_init(const char *name, int foreground, int verbose)
 		snprintf(progname, sizeof(progname), "%s", name);
 	verbosity = verbose;
 	use_syslog = !foreground;
+	cached_pid = 0;		/* read again with the next line */
 	if (use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	errno = saved;
@@ -152,7 +182,7 @@ emit(enum level lvl, const char *msg, int truncated)
 		ts.tv_nsec = 0;
 	}
 	r = snprintf(line, sizeof(line), "%s.%03ldZ %s[%ld] %s: ", stamp,
-	    ts.tv_nsec / 1000000, progname, (long)getpid(),
+	    ts.tv_nsec / 1000000, progname, (long)line_pid(),
 	    levels[lvl].name);
 	off = r < 0 ? 0 : (size_t)r;
 	if (off >= PREFIX_MAX)	/* cannot happen: name <= 63 chars */

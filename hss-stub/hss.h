@@ -70,7 +70,8 @@ void	hss_store_close(struct hss_store *st);
  * 0, or -1 with err ("IMPI ... exists", database errors). */
 int	hss_store_add(struct hss_store *st, const struct hss_sub *s, char *err,
 	    size_t errlen);
-/* Read a subscriber. 0 found, 1 unknown, -1 error. */
+/* Read a subscriber with its IMPUs and USSs (provisioning: `show`). 0
+ * found, 1 unknown, -1 error. */
 int	hss_store_get(struct hss_store *st, const char *impi, struct hss_sub *s);
 /* The IMPI that owns public identity `impu`. 0 found, 1 unknown, -1. */
 int	hss_store_find_impu(struct hss_store *st, const char *impu,
@@ -82,14 +83,29 @@ int	hss_store_del(struct hss_store *st, const char *impi);
 int	hss_store_list(struct hss_store *st,
 	    int (*cb)(const struct hss_sub *s, void *arg), void *arg);
 /*
- * Take the next SQN for `impi` atomically: SQN_HE moves to
- * aka_sqn_he_next(SQN_HE) — after first moving past `resync_sqn_ms`
- * (aka_sqn_he_resync) when it is not NULL — and is committed before this
- * returns, so no SQN is ever handed out twice, across restarts and
- * processes. 0 with *sqn, 1 unknown IMPI, -1 error (db busy included).
+ * One MAR's database work in one IMMEDIATE transaction, committed before
+ * this returns (TS 33.102 6.3.2: no SQN is ever handed out twice, across
+ * restarts and processes):
+ *  1. read subscriber `impi` into `s`: K, OPc, AMF, SQN_HE, scheme,
+ *     lifetime, guss_time;
+ *  2. with `check` (resynchronisation), call check(s, arg, &sqn_ms): it
+ *     verifies the AUTS with s->k/s->opc and returns 0 with SQN_MS, or
+ *     non-zero to reject — the transaction is rolled back, SQN_HE
+ *     untouched; `check` must not use the store;
+ *  3. SQN_HE moves to aka_sqn_he_next(SQN_HE), or to aka_sqn_he_next(
+ *     aka_sqn_he_resync(SQN_MS)) after a verified AUTS; *sqn and s->sqn
+ *     get it;
+ *  4. the IMPUs and USSs are read into `s` only when the GUSS is to be
+ *     sent — `guss_ts` (the BSF's GUSS-Timestamp) NULL or older than
+ *     guss_time (TS 29.109 6.1.1) — and *with_guss says so.
+ * Returns 0, 1 unknown IMPI, 2 rejected by `check`, -1 database error
+ * (busy included). `s` may hold K/OPc whatever the result: the caller
+ * wipes it with hss_sub_clear().
  */
-int	hss_store_next_sqn(struct hss_store *st, const char *impi,
-	    const uint64_t *resync_sqn_ms, uint64_t *sqn);
+int	hss_store_mar(struct hss_store *st, const char *impi,
+	    const time_t *guss_ts,
+	    int (*check)(const struct hss_sub *s, void *arg, uint64_t *sqn_ms),
+	    void *arg, struct hss_sub *s, uint64_t *sqn, int *with_guss);
 /* Bulk load: everything between begin and end is one transaction;
  * hss_store_abort() undoes it. */
 int	hss_store_bulk_begin(struct hss_store *st);

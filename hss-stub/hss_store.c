@@ -1,9 +1,11 @@
 /*
  * hss_store.c — hss-stub's subscriber database (SQLite, WAL).
  *
- * SQN_HE is updated in its own IMMEDIATE transaction per vector and
+ * A MAR is one IMMEDIATE transaction (hss_store_mar): the subscriber is
+ * read, the AUTS of a resynchronisation verified, SQN_HE moved and
  * committed before the vector leaves, so a restart or a second process
- * never reuses an SQN (TS 33.102 6.3.2: each SQN is used once).
+ * (provisioning while the daemon runs) never reuses an SQN and never sees
+ * half a change (TS 33.102 6.3.2: each SQN is used once).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,6 @@ static const char sql_del[] = "DELETE FROM subscriber WHERE impi = ?";
 static const char sql_list[] =
     "SELECT impi, amf, sqn, scheme, lifetime, guss_time FROM subscriber"
     " ORDER BY impi";
-static const char sql_get_sqn[] = "SELECT sqn FROM subscriber WHERE impi = ?";
 static const char sql_set_sqn[] = "UPDATE subscriber SET sqn = ? WHERE impi = ?";
 
 void
@@ -328,8 +329,10 @@ load_lists(struct hss_store *st, struct hss_sub *s)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-hss_store_get(struct hss_store *st, const char *impi, struct hss_sub *s)
+/* The subscriber row of `impi` into `s` (cleared first; no lists).
+ * 0 found, 1 unknown, -1 error. */
+static int
+load_sub(struct hss_store *st, const char *impi, struct hss_sub *s)
 {
 	sqlite3_stmt *q;
 	int rc;
@@ -358,6 +361,16 @@ hss_store_get(struct hss_store *st, const char *impi, struct hss_sub *s)
 	s->lifetime = sqlite3_column_int64(q, 5);
 	s->guss_time = (time_t)sqlite3_column_int64(q, 6);
 	sqlite3_reset(q);
+	return 0;
+}
+
+int
+hss_store_get(struct hss_store *st, const char *impi, struct hss_sub *s)
+{
+	int rc;
+
+	if ((rc = load_sub(st, impi, s)) != 0)
+		return rc;
 	return load_lists(st, s) == 0 ? 0 : -1;
 }
 
@@ -431,45 +444,57 @@ hss_store_list(struct hss_store *st, int (*cb)(const struct hss_sub *, void *),
 }
 
 int
-hss_store_next_sqn(struct hss_store *st, const char *impi,
-    const uint64_t *resync_sqn_ms, uint64_t *sqn)
+hss_store_mar(struct hss_store *st, const char *impi, const time_t *guss_ts,
+    int (*check)(const struct hss_sub *, void *, uint64_t *), void *arg,
+    struct hss_sub *s, uint64_t *sqn, int *with_guss)
 {
 	sqlite3_stmt *q;
-	uint64_t cur;
+	uint64_t cur, sqn_ms;
 	int rc;
 
+	memset(s, 0, sizeof(*s));
+	*with_guss = 0;
 	if (db_begin(st->db) != 0)
 		return -1;
-	if ((q = db_prepare(st->db, sql_get_sqn)) == NULL)
-		goto fail;
-	sqlite3_bind_text(q, 1, impi, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(q);
+	if ((rc = load_sub(st, impi, s)) != 0) {
 		db_rollback(st->db);
-		return 1;
+		return rc;
 	}
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(q);
-		goto fail;
+	cur = s->sqn;
+	/* Resynchronisation: the AUTS is verified with the K/OPc read in
+	 * this transaction before SQN_HE moves; a bad MAC-S rolls back with
+	 * SQN_HE untouched. TS 33.102 6.3.5 / Annex C: after a verified AUTS
+	 * the HE continues from SQN_MS, then takes the next SEQ||IND as for
+	 * any vector. */
+	if (check != NULL) {
+		if (check(s, arg, &sqn_ms) != 0) {
+			db_rollback(st->db);
+			return 2;
+		}
+		cur = aka_sqn_he_resync(sqn_ms);
 	}
-	cur = (uint64_t)sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	/* TS 33.102 6.3.5 / Annex C: after a verified AUTS the HE continues
-	 * from SQN_MS, then takes the next SEQ||IND as for any vector. */
-	if (resync_sqn_ms != NULL)
-		cur = aka_sqn_he_resync(*resync_sqn_ms);
 	*sqn = aka_sqn_he_next(cur);
 	if ((q = db_prepare(st->db, sql_set_sqn)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)*sqn);
-	sqlite3_bind_text(q, 2, impi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->impi, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE || db_commit(st->db) != 0)
+	if (rc != SQLITE_DONE)
 		goto fail;
+	/* GUSS only when the BSF's copy is older (TS 29.109 6.1.1): the
+	 * public identities and USSs are read for it alone. */
+	if (guss_ts == NULL || *guss_ts < s->guss_time) {
+		if (load_lists(st, s) != 0)
+			goto fail;
+		*with_guss = 1;
+	}
+	if (db_commit(st->db) != 0)
+		goto fail;
+	s->sqn = *sqn;
 	return 0;
 fail:
 	db_rollback(st->db);
+	*with_guss = 0;
 	return -1;
 }

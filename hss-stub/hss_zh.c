@@ -221,6 +221,28 @@ answer_vector(struct mar *m, const struct hss_sub *s, const struct aka_av *av,
 	buf_clear(&b);	/* wipes CK, IK, XRES */
 }
 
+/* A resynchronisation's RAND||AUTS, verified inside the MAR transaction. */
+struct resync {
+	struct milenage	 mil;		/* K/OPc of the subscriber as read */
+	uint8_t		 rand[16];
+	uint8_t		 auts[14];
+	uint8_t		 sqn_ms[6];	/* when verified */
+};
+
+/* hss_store_mar's check: TS 33.102 6.3.5, MAC-S with the stored K/OPc.
+ * 0 with SQN_MS, or -1 (the SQN stays untouched). */
+static int
+resync_check(const struct hss_sub *s, void *arg, uint64_t *sqn_ms)
+{
+	struct resync *r = arg;
+
+	milenage_init(&r->mil, s->k, s->opc);
+	if (aka_auts_verify(&r->mil, r->rand, r->auts, r->sqn_ms) != 0)
+		return -1;
+	*sqn_ms = aka_sqn_get(r->sqn_ms);
+	return 0;
+}
+
 static void
 handle_mar(struct mar *m)
 {
@@ -233,12 +255,13 @@ handle_mar(struct mar *m)
 	struct dia_error err;
 	struct hss_sub *s = NULL;
 	struct milenage mil;
+	struct resync rs;
 	struct aka_av av;
-	uint8_t rand[16], auts[14], sqn_ms_b[6], sqn_b[6];
-	uint64_t sqn_ms, sqn;
+	uint8_t sqn_b[6];
+	uint64_t sqn;
 	char realm[256], sqn_hex[13], sqn_ms_hex[13];
 	time_t guss_ts;
-	int resync, rc, with_guss;
+	int resync, rc, with_guss, have_ts;
 	size_t i;
 
 	snprintf(m->impi, sizeof(m->impi), "?");
@@ -261,48 +284,49 @@ handle_mar(struct mar *m)
 	}
 	if (mar_identity(m) != 0)
 		return;
-	if (mar_auth_item(m, &resync, rand, auts) != 0)
+	memset(&rs, 0, sizeof(rs));
+	memset(&mil, 0, sizeof(mil));
+	if (mar_auth_item(m, &resync, rs.rand, rs.auts) != 0)
 		return;
+	/* GUSS only when the BSF's copy is older (29.109 6.1.1); a
+	 * GUSS-Timestamp that does not decode asks for it. */
+	a = dia_msg_find(m->req, NULL, DIA_AVP_GUSS_TIMESTAMP, DIA_VENDOR_3GPP,
+	    NULL);
+	have_ts = a != NULL && dia_avp_time(a, &guss_ts, NULL) == 0;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL, "out of memory");
 		answer_error(m, &err);
 		return;
 	}
-	rc = hss_store_get(m->zh->st, m->impi, s);
+	/* One transaction: subscriber, AUTS check, SQN committed (and the
+	 * lists when the GUSS goes out) before the answer is built. */
+	rc = hss_store_mar(m->zh->st, m->impi, have_ts ? &guss_ts : NULL,
+	    resync ? resync_check : NULL, &rs, s, &sqn, &with_guss);
 	if (rc == 1) {
 		answer_experimental(m, DIA_ERROR_IDENTITY_UNKNOWN,
 		    "unknown IMPI");
 		goto done;
 	}
-	if (rc < 0) {
-		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL, "database error");
+	if (rc == 2) {
+		log_event("HSS-RESYNC-FAIL", "impi", s->impi, "reason",
+		    "MAC-S does not verify", (char *)NULL);
+		dia_error_set(&err, DIA_AUTHENTICATION_REJECTED, NULL,
+		    "AUTS rejected: MAC-S does not verify");
 		answer_error(m, &err);
 		goto done;
 	}
-	milenage_init(&mil, s->k, s->opc);
-	if (resync) {
-		if (aka_auts_verify(&mil, rand, auts, sqn_ms_b) != 0) {
-			log_event("HSS-RESYNC-FAIL", "impi", s->impi, "reason",
-			    "MAC-S does not verify", (char *)NULL);
-			dia_error_set(&err, DIA_AUTHENTICATION_REJECTED, NULL,
-			    "AUTS rejected: MAC-S does not verify");
-			answer_error(m, &err);
-			goto done;
-		}
-		sqn_ms = aka_sqn_get(sqn_ms_b);
-		hex_encode(sqn_ms_b, 6, sqn_ms_hex);
-		log_event("HSS-RESYNC", "impi", s->impi, "sqn_ms", sqn_ms_hex,
-		    (char *)NULL);
-	}
-	rc = hss_store_next_sqn(m->zh->st, s->impi, resync ? &sqn_ms : NULL,
-	    &sqn);
 	if (rc != 0) {
-		dia_error_set(&err, rc == 1 ? DIA_UNABLE_TO_COMPLY : DIA_TOO_BUSY,
-		    NULL, rc == 1 ? "subscriber deleted meanwhile" :
+		dia_error_set(&err, DIA_TOO_BUSY, NULL,
 		    "database busy or failing");
 		answer_error(m, &err);
 		goto done;
 	}
+	if (resync) {
+		hex_encode(rs.sqn_ms, 6, sqn_ms_hex);
+		log_event("HSS-RESYNC", "impi", s->impi, "sqn_ms", sqn_ms_hex,
+		    (char *)NULL);
+	}
+	milenage_init(&mil, s->k, s->opc);
 	aka_sqn_put(sqn, sqn_b);
 	if (aka_av_generate(&mil, sqn_b, s->amf, &av) != 0) {
 		dia_error_set(&err, DIA_UNABLE_TO_COMPLY, NULL,
@@ -310,13 +334,6 @@ handle_mar(struct mar *m)
 		answer_error(m, &err);
 		goto done;
 	}
-	/* GUSS only when the BSF's copy is older (29.109 6.1.1). */
-	with_guss = 1;
-	a = dia_msg_find(m->req, NULL, DIA_AVP_GUSS_TIMESTAMP, DIA_VENDOR_3GPP,
-	    NULL);
-	if (a != NULL && dia_avp_time(a, &guss_ts, NULL) == 0 &&
-	    guss_ts >= s->guss_time)
-		with_guss = 0;
 	answer_vector(m, s, &av, with_guss);
 	hex_encode(sqn_b, 6, sqn_hex);
 	log_event("HSS-MAR-OK", "peer", dia_conn_peer_host(m->conn), "impi",
@@ -325,6 +342,7 @@ handle_mar(struct mar *m)
 	aka_av_clear(&av);
 done:
 	milenage_clear(&mil);
+	milenage_clear(&rs.mil);
 	hss_sub_clear(s);
 	free(s);
 }

@@ -7,7 +7,9 @@
  *    every AVP named, nothing malformed and no expert warning or error;
  *  - freeDiameterd 1.2.1 as a Diameter peer of hss-stub: CER/CEA, DWR/DWA
  *    in both directions (RFC 3539 §3.4) and DPR/DPA on its shutdown, and
- *    the same exchange through tshark's dissector.
+ *    the same exchange through tshark's dissector;
+ *  - freeDiameterd as a Zh relay between bsf and hss-stub (issue 4 item
+ *    5): a test UE bootstraps over Ub, and resynchronises, through it.
  *
  * A tool that is not installed, or a capture the user may not make, makes
  * the test pass with one "SKIP: test: reason" line on stderr: interop needs
@@ -37,8 +39,12 @@
 #include <unistd.h>
 
 #include "aka.h"
+#include "b64.h"
+#include "crypto.h"
+#include "digest.h"
 #include "e2e.h"
 #include "hex.h"
+#include "httpc.h"
 #include "milenage.h"
 
 #define BSF_HOST	"bsf.ims.example.org"
@@ -46,6 +52,12 @@
 #define REALM		"ims.example.org"
 #define UNKNOWN_IMPI	"nobody@ims.example.org"
 #define UNKNOWN_IMPU	"sip:nobody@ims.example.org"
+/* The subscriber of the freeDiameterd tests: Milenage Test Set 1, as
+ * scripts/stack provisions it. */
+#define SUB_IMPI	"001010000000001@ims.mnc001.mcc001.3gppnetwork.org"
+#define SUB_K		"465b5ce8b199b49faa5f0a2ee238a6bc"
+#define SUB_OPC		"cd63cb71954a9f4e48a5994e37a02baf"
+#define SUB_IMPU	"sip:alice@ims.example.org"
 /* freeDiameterd's Tw is at least 6 s with +-2 s jitter (RFC 3539 §3.4.1):
  * its first DWR comes 4..8 s after the last message it received. */
 #define FD_TW_S		6
@@ -70,8 +82,8 @@ kid_forget(pid_t pid)
 
 /*
  * Start argv (argv[0] a path) with stdin from /dev/null and stdout and
- * stderr appended to `log`. The child gets SIGTERM when the test process
- * dies, so even a test killed by Check's timeout leaves nothing behind.
+ * stderr appended to `log`, and remember it for sweep(). The child gets
+ * SIGTERM if the test process dies first (PR_SET_PDEATHSIG).
  */
 static pid_t
 spawn(const char *const *argv, const char *log)
@@ -348,7 +360,7 @@ capture_start(struct capture *c, const char *test, const char *dir,
 {
 	char tshark[512], filter[256], text[4096], d[4][64], *why;
 	const char *argv[24];
-	int n = 0, i, rc;
+	int n, i, rc;
 
 	memset(c, 0, sizeof(*c));
 	c->probe = -1;
@@ -363,10 +375,12 @@ capture_start(struct capture *c, const char *test, const char *dir,
 	    ntohs(c->probe_sa.sin_port));
 	for (i = 0; ports[i] != NULL && i < 4; i++) {
 		snprintf(c->ports[i], sizeof(c->ports[i]), "%s", ports[i]);
-		snprintf(filter + strlen(filter), sizeof(filter) - strlen(filter),
+		n = (int)strlen(filter);
+		snprintf(filter + n, sizeof(filter) - (size_t)n,
 		    " or tcp port %s", ports[i]);
 	}
 	c->nports = i;
+	n = 0;
 	argv[n++] = tshark;
 	argv[n++] = "-i";
 	argv[n++] = "lo";
@@ -490,7 +504,8 @@ bad_line(const char *l, int in_dia)
 	if (strstr(l, "[Expert Info (Error") != NULL ||
 	    strstr(l, "[Expert Info (Warning") != NULL)
 		return "expert info";
-	if (strstr(l, "Unknown AVP") != NULL || strstr(l, "AVP: Unknown") != NULL ||
+	if (strstr(l, "Unknown AVP") != NULL ||
+	    strstr(l, "AVP: Unknown") != NULL ||
 	    (strstr(l, "AVP Code: ") != NULL && strstr(l, "Unknown") != NULL))
 		return "AVP not known";
 	return NULL;
@@ -874,6 +889,50 @@ hss_stop(struct hss *h)
 	    0), 0);
 }
 
+/* DIR/hss.db holding SUB_IMPI (its path into `db`). */
+static void
+hss_db(const char *dir, char *db, size_t size)
+{
+	struct e2e_run run;
+
+	snprintf(db, size, "%s/hss.db", dir);
+	e2e_run(&run, (const char *[]){ e2e_prog("hss-stub"), "-d", db, "add",
+	    SUB_IMPI, "--k", SUB_K, "--opc", SUB_OPC, "--impu", SUB_IMPU,
+	    NULL });
+	ck_assert_msg(run.status == 0, "hss-stub add: %s", run.err);
+}
+
+/*
+ * The TLS lines of a relay's freeDiameter.conf, into `tls`: the
+ * configuration a relay would have is a TLS_Cred (here a one-day
+ * self-signed pair DIR/relay.crt and .key), though every peer here is
+ * plain TCP (No_TLS). The Debian 1.2.1 build also starts without one ("TLS
+ * is disabled"), so without openssl `tls` is "" and the test goes on.
+ */
+static void
+relay_tls(const char *dir, char *tls, size_t size)
+{
+	char openssl[512], cert[512], key[512], log[512], text[4096];
+	int st;
+
+	tls[0] = '\0';
+	if (find_tool("openssl", openssl, sizeof(openssl)) != 0) {
+		fprintf(stderr, "interop: no openssl: freeDiameterd runs "
+		    "without TLS_Cred\n");
+		return;
+	}
+	snprintf(cert, sizeof(cert), "%s/relay.crt", dir);
+	snprintf(key, sizeof(key), "%s/relay.key", dir);
+	snprintf(log, sizeof(log), "%s/openssl.log", dir);
+	st = run_to((const char *[]){ openssl, "req", "-x509", "-newkey",
+	    "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=" RELAY_HOST,
+	    "-keyout", key, "-out", cert, NULL }, log);
+	slurp_file(log, text, sizeof(text));
+	ck_assert_msg(st == 0, "openssl req failed:\n%s", text);
+	snprintf(tls, size, "TLS_Cred = \"%s\", \"%s\";\nTLS_CA = \"%s\";\n",
+	    cert, key, cert);
+}
+
 /* Wait for `needle` in an hss-stub log; on failure show both logs' tails. */
 static void
 log_expect(const char *path, const char *needle, long *from, char *line,
@@ -933,8 +992,8 @@ cer_dump(const char *log, char *out, size_t size)
  */
 START_TEST(freediameter_peer)
 {
-	char fdd[512], openssl[512], dir[] = "/tmp/utstack-fd-XXXXXX";
-	char db[512], cert[512], key[512], conf[512], fdlog[512], opensslog[512];
+	char fdd[512], dir[] = "/tmp/utstack-fd-XXXXXX";
+	char db[512], conf[512], fdlog[512];
 	char text[4096], line[1024], tls[1700];
 	struct hss h1, h2;
 	struct capture cap;
@@ -951,42 +1010,14 @@ START_TEST(freediameter_peer)
 	}
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(live_dir, sizeof(live_dir), "%s", dir);
-	snprintf(db, sizeof(db), "%s/hss.db", dir);
-	snprintf(cert, sizeof(cert), "%s/relay.crt", dir);
-	snprintf(key, sizeof(key), "%s/relay.key", dir);
 	snprintf(conf, sizeof(conf), "%s/freeDiameter.conf", dir);
 	snprintf(fdlog, sizeof(fdlog), "%s/freeDiameterd.log", dir);
-	snprintf(opensslog, sizeof(opensslog), "%s/openssl.log", dir);
 
 	/* One subscriber (not used on the wire; the daemon wants a DB). */
-	e2e_run(&run, (const char *[]){ e2e_prog("hss-stub"), "-d", db, "add",
-	    "001010000000001@ims.mnc001.mcc001.3gppnetwork.org", "--k",
-	    "465b5ce8b199b49faa5f0a2ee238a6bc", "--opc",
-	    "cd63cb71954a9f4e48a5994e37a02baf", "--impu",
-	    "sip:alice@ims.example.org", NULL });
-	ck_assert_msg(run.status == 0, "hss-stub add: %s", run.err);
+	hss_db(dir, db, sizeof(db));
 	hss_start(&h1, dir, db, "hss.ims.example.org", 1000);
 	hss_start(&h2, dir, db, "hss2.ims.example.org", 60000);
-
-	/*
-	 * The configuration a relay would have: a TLS_Cred (a one-day
-	 * self-signed pair), though every peer here is plain TCP (No_TLS).
-	 * The Debian 1.2.1 build also starts without one ("TLS is
-	 * disabled"), so without openssl the test goes on without it.
-	 */
-	tls[0] = '\0';
-	if (find_tool("openssl", openssl, sizeof(openssl)) == 0) {
-		st = run_to((const char *[]){ openssl, "req", "-x509",
-		    "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-		    "/CN=" RELAY_HOST, "-keyout", key, "-out", cert, NULL },
-		    opensslog);
-		slurp_file(opensslog, text, sizeof(text));
-		ck_assert_msg(st == 0, "openssl req failed:\n%s", text);
-		snprintf(tls, sizeof(tls), "TLS_Cred = \"%s\", \"%s\";\n"
-		    "TLS_CA = \"%s\";\n", cert, key, cert);
-	} else
-		fprintf(stderr, "interop: no openssl: freeDiameterd runs "
-		    "without TLS_Cred\n");
+	relay_tls(dir, tls, sizeof(tls));
 
 	/* No listener (Port/SecPort 0): freeDiameterd only connects. Tc 1 s
 	 * so a refused first attempt is retried quickly. */
@@ -1001,10 +1032,10 @@ START_TEST(freediameter_peer)
 	    "ListenOn = \"127.0.0.1\";\n"
 	    "TcTimer = 1;\n"
 	    "TwTimer = %d;\n"
-	    "ConnectPeer = \"hss.ims.example.org\" { ConnectTo = \"127.0.0.1\"; "
-	    "Port = %s; No_TLS; No_SCTP; };\n"
-	    "ConnectPeer = \"hss2.ims.example.org\" { ConnectTo = \"127.0.0.1\"; "
-	    "Port = %s; No_TLS; No_SCTP; };\n",
+	    "ConnectPeer = \"hss.ims.example.org\" { "
+	    "ConnectTo = \"127.0.0.1\"; Port = %s; No_TLS; No_SCTP; };\n"
+	    "ConnectPeer = \"hss2.ims.example.org\" { "
+	    "ConnectTo = \"127.0.0.1\"; Port = %s; No_TLS; No_SCTP; };\n",
 	    tls, FD_TW_S, h1.port, h2.port);
 	write_file(conf, text);
 
@@ -1027,14 +1058,14 @@ START_TEST(freediameter_peer)
 	log_expect(h2.log, "DIA-PEER-UP peer=" RELAY_HOST, &p2, NULL, 0,
 	    E2E_WAIT_MS, fdlog);
 	/* and freeDiameterd accepted our CEA, for both */
-	log_expect(fdlog, "-> 'STATE_OPEN'\t'hss.ims.example.org'", &pf, NULL, 0,
-	    E2E_WAIT_MS, h1.log);
+	log_expect(fdlog, "-> 'STATE_OPEN'\t'hss.ims.example.org'", &pf, NULL,
+	    0, E2E_WAIT_MS, h1.log);
 	pf = 0;
 	log_expect(fdlog, "-> 'STATE_OPEN'\t'hss2.ims.example.org'", &pf, NULL,
 	    0, E2E_WAIT_MS, h2.log);
 	cer_dump(h1.log, text, sizeof(text));
-	fprintf(stderr, "interop: freeDiameterd's CER, as hss-stub read it:\n%s",
-	    text);
+	fprintf(stderr, "interop: freeDiameterd's CER, as hss-stub read "
+	    "it:\n%s", text);
 
 	/* hss-stub (Tw 1 s) -> DWR, freeDiameterd -> DWA; twice */
 	for (int i = 0; i < 2; i++) {
@@ -1051,7 +1082,8 @@ START_TEST(freediameter_peer)
 	log_expect(h2.log, " recv: DWR (280)", &p2, NULL, 0, FD_WAIT_MS, fdlog);
 	log_expect(h2.log, " recv:   Origin-Host (264) -M-: \"" RELAY_HOST "\"",
 	    &p2, NULL, 0, E2E_WAIT_MS, fdlog);
-	log_expect(h2.log, " send: DWA (280)", &p2, NULL, 0, E2E_WAIT_MS, fdlog);
+	log_expect(h2.log, " send: DWA (280)", &p2, NULL, 0, E2E_WAIT_MS,
+	    fdlog);
 	log_expect(h2.log, " send:   Result-Code (268) -M-: 2001", &p2, NULL, 0,
 	    E2E_WAIT_MS, fdlog);
 	/* the watchdog never gave up on the relay */
@@ -1100,6 +1132,451 @@ START_TEST(freediameter_peer)
 }
 END_TEST
 
+/* ---- freeDiameterd relaying Zh between bsf and hss-stub ------------------ */
+
+#define FDX_DIRS	"/usr/lib/freeDiameter:/usr/local/lib/freeDiameter"
+#define UB_ANSWER_MS	5000	/* longest wait for a Ub answer */
+
+/* freeDiameter extension `name` (e.g. "acl_wl.fdx") into `path`; 0, or
+ * -1 when none of FDX_DIRS has it. */
+static int
+find_fdx(const char *name, char *path, size_t size)
+{
+	char dirs[] = FDX_DIRS, *dir, *save = NULL;
+
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save))
+		if ((size_t)snprintf(path, size, "%s/%s", dir, name) < size &&
+		    access(path, R_OK) == 0)
+			return 0;
+	return -1;
+}
+
+/* A TCP port on 127.0.0.1 free a moment ago (bind port 0, then close), for
+ * a daemon that cannot report the port it picked. */
+static void
+free_port(char *port, size_t size)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, len), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	snprintf(port, size, "%u", ntohs(sa.sin_port));
+}
+
+struct bsf {
+	pid_t	pid;
+	char	conf[512];
+	char	log[512];
+	char	url[64];		/* http://127.0.0.1:PORT */
+};
+
+/*
+ * A bsf of its own (the config scripts/stack writes) whose Zh peer is
+ * `hss_port`, expected to say Origin-Host `hss_host` at CER; dumping every
+ * Diameter message (-vv). Returns once Ub listens and Zh is up.
+ */
+static void
+bsf_start(struct bsf *b, const char *dir, const char *hss_port,
+    const char *hss_host)
+{
+	char text[1024], line[512], *p;
+	long pos = 0;
+	int rc;
+
+	snprintf(b->conf, sizeof(b->conf), "%s/bsf.conf", dir);
+	snprintf(b->log, sizeof(b->log), "%s/bsf.log", dir);
+	snprintf(text, sizeof(text),
+	    "[bsf]\nfqdn = " BSF_HOST "\norigin_host = " BSF_HOST "\n"
+	    "origin_realm = " REALM "\n"
+	    "[ub]\nlisten = 127.0.0.1:0\n"
+	    "[zh]\nhss = 127.0.0.1:%s\nhss_host = %s\nhss_realm = " REALM "\n"
+	    "[zn]\nlisten = 127.0.0.1:0\nnaf_hosts = ap." REALM "\n"
+	    "naf_fqdns = xcap." REALM "\n"
+	    "[store]\ndb = %s/bsf.db\n", hss_port, hss_host, dir);
+	write_file(b->conf, text);
+	b->pid = spawn((const char *[]){ e2e_prog("bsf"), "-c", b->conf, "-f",
+	    "-vv", NULL }, b->log);
+	rc = wait_child_log(b->pid, b->log, "LISTENING name=ub addr=", &pos,
+	    line, sizeof(line), E2E_WAIT_MS);
+	ck_assert_msg(rc == 0, "bsf did not start (%d), see %s", rc, b->log);
+	p = strstr(line, "addr=") + 5;
+	snprintf(b->url, sizeof(b->url), "http://%.*s", (int)strcspn(p, " \n"),
+	    p);
+}
+
+static void
+bsf_stop(struct bsf *b)
+{
+	long pos = 0;
+
+	ck_assert_int_eq(reap(b->pid, SIGTERM, E2E_WAIT_MS), 0);
+	ck_assert_int_eq(e2e_wait_log(b->log, "BSF-STOPPED", &pos, NULL, 0,
+	    0), 0);
+}
+
+/* A test UE on Ub (TS 24.109 A.3/A.4): the USIM of SUB_IMPI and one
+ * keep-alive connection to the BSF. */
+struct ub_ue {
+	struct milenage		 mil;
+	struct aka_sqn_ms	 sqn_ms;
+	struct httpc_conn	 c;
+	struct httpc_resp	 r;		/* the last answer */
+	char			 nonce[512];	/* the last challenge */
+	char			 opaque[512];
+	uint8_t			 rand[16], autn[16], auts[14];
+	enum aka_status		 st;
+	struct aka_result	 res;
+	char			 cnonce[33];	/* the last request 2 */
+	char			 btid[256];	/* the last success */
+};
+
+static void
+ub_ue_init(struct ub_ue *u, const char *url)
+{
+	uint8_t k[16], opc[16];
+
+	memset(u, 0, sizeof(*u));
+	ck_assert_int_eq(hex_decode_exact(SUB_K, k, 16), 0);
+	ck_assert_int_eq(hex_decode_exact(SUB_OPC, opc, 16), 0);
+	milenage_init(&u->mil, k, opc);
+	aka_sqn_ms_init(&u->sqn_ms);
+	ck_assert_msg(httpc_open(&u->c, url) == 0, "%s", u->c.err);
+}
+
+static void
+ub_ue_free(struct ub_ue *u)
+{
+	httpc_close(&u->c);
+	milenage_clear(&u->mil);
+	aka_result_clear(&u->res);
+}
+
+/* GET / with Host and, unless NULL, Authorization: `authz`. */
+static void
+ub_ue_get(struct ub_ue *u, const char *authz)
+{
+	char auth[DIGEST_MAX_LEN + 32];
+	const char *hdrs[] = { "Host: " BSF_HOST, NULL, NULL };
+
+	if (authz != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", authz);
+		hdrs[1] = auth;
+	}
+	ck_assert_msg(httpc_request(&u->c, "GET", "/", hdrs, NULL, 0, &u->r,
+	    UB_ANSWER_MS) == 0, "Ub request: %s", u->c.err);
+}
+
+/* The 401 in u->r: its challenge (RAND||AUTN in the nonce) through the
+ * USIM, the outcome in u->st. */
+static void
+ub_ue_take(struct ub_ue *u, const char *bsf_log)
+{
+	static char text[16384];
+	struct digest_hdr h;
+	char err[256];
+	const char *w, *n, *o;
+	uint8_t raw[256];
+
+	if (u->r.status != 401) {
+		slurp_file(bsf_log, text, sizeof(text));
+		ck_abort_msg("expected 401, got %d %s: %s\n--- %s:\n%s",
+		    u->r.status, u->r.reason, u->r.body, bsf_log, text);
+	}
+	ck_assert_ptr_nonnull(w = httpc_header(&u->r, "WWW-Authenticate"));
+	ck_assert_msg(digest_parse(&h, DIGEST_CHALLENGE, w, err,
+	    sizeof(err)) == 0, "WWW-Authenticate '%s': %s", w, err);
+	ck_assert_str_eq(digest_get(&h, "realm"), BSF_HOST);
+	ck_assert_str_eq(digest_get(&h, "algorithm"), "AKAv1-MD5");
+	n = digest_get(&h, "nonce");
+	o = digest_get(&h, "opaque");
+	ck_assert(n != NULL && strlen(n) < sizeof(u->nonce));
+	ck_assert(o != NULL && strlen(o) < sizeof(u->opaque));
+	ck_assert_msg(strcmp(n, u->nonce) != 0, "nonce %s again", n);
+	snprintf(u->nonce, sizeof(u->nonce), "%s", n);
+	snprintf(u->opaque, sizeof(u->opaque), "%s", o);
+	ck_assert_msg(b64_decode(n, strlen(n), raw, sizeof(raw)) >= 32,
+	    "nonce '%s' is not base64 of RAND||AUTN", n);
+	memcpy(u->rand, raw, 16);
+	memcpy(u->autn, raw + 16, 16);
+	aka_result_clear(&u->res);
+	u->st = aka_autn_check(&u->mil, &u->sqn_ms, u->rand, u->autn,
+	    &u->res, u->auts);
+}
+
+/* Request 1 (username, realm, uri, empty nonce and response), then
+ * ub_ue_take() on its 401. */
+static void
+ub_ue_challenge(struct ub_ue *u, const char *bsf_log)
+{
+	struct digest_build b;
+	char v[DIGEST_MAX_LEN];
+
+	digest_build_init(&b, DIGEST_CREDENTIALS, v, sizeof(v));
+	digest_build_add(&b, "username", SUB_IMPI, DIGEST_AUTO);
+	digest_build_add(&b, "realm", BSF_HOST, DIGEST_AUTO);
+	digest_build_add(&b, "nonce", "", DIGEST_QUOTED);
+	digest_build_add(&b, "uri", "/", DIGEST_AUTO);
+	digest_build_add(&b, "response", "", DIGEST_QUOTED);
+	ck_assert_int_eq(digest_build_finish(&b, NULL), 0);
+	ub_ue_get(u, v);
+	ub_ue_take(u, bsf_log);
+}
+
+/* The Digest inputs of request 2 and of its rspauth: password RES after
+ * a good AUTN, else empty (resynchronisation). */
+static void
+ub_ue_input(const struct ub_ue *u, struct digest_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	ck_assert_int_eq(digest_alg_parse("AKAv1-MD5", &in->alg), 0);
+	in->username = SUB_IMPI;
+	in->realm = BSF_HOST;
+	if (u->st == AKA_OK) {
+		in->password = u->res.res;
+		in->password_len = u->res.res_len;
+	}
+	in->method = "GET";
+	in->uri = "/";
+	in->nonce = u->nonce;
+	in->nc = "00000001";
+	in->cnonce = u->cnonce;
+	in->qop = "auth-int";
+}
+
+/* Request 2: the response over RES, or over the empty password with
+ * `auts` after a synchronisation failure; qop auth-int, empty body. */
+static void
+ub_ue_answer(struct ub_ue *u)
+{
+	struct digest_input in;
+	struct digest_build b;
+	char v[DIGEST_MAX_LEN], resp[DIGEST_HEX_MAX], auts[B64_LEN(14)];
+	uint8_t cn[16];
+
+	ck_assert_msg(u->st == AKA_OK || u->st == AKA_SYNC_FAILURE,
+	    "AUTN check: %s", aka_status_str(u->st));
+	ck_assert_int_eq(crypto_random(cn, sizeof(cn), 0), 0);
+	hex_encode(cn, sizeof(cn), u->cnonce);
+	ub_ue_input(u, &in);
+	ck_assert_int_eq(digest_response(&in, resp), 0);
+	digest_build_init(&b, DIGEST_CREDENTIALS, v, sizeof(v));
+	digest_build_add(&b, "username", SUB_IMPI, DIGEST_AUTO);
+	digest_build_add(&b, "realm", BSF_HOST, DIGEST_AUTO);
+	digest_build_add(&b, "nonce", u->nonce, DIGEST_AUTO);
+	digest_build_add(&b, "uri", "/", DIGEST_AUTO);
+	digest_build_add(&b, "qop", "auth-int", DIGEST_AUTO);
+	digest_build_add(&b, "nc", "00000001", DIGEST_AUTO);
+	digest_build_add(&b, "cnonce", u->cnonce, DIGEST_AUTO);
+	digest_build_add(&b, "response", resp, DIGEST_AUTO);
+	digest_build_add(&b, "opaque", u->opaque, DIGEST_AUTO);
+	digest_build_add(&b, "algorithm", "AKAv1-MD5", DIGEST_AUTO);
+	if (u->st == AKA_SYNC_FAILURE) {
+		b64_encode(u->auts, sizeof(u->auts), auts);
+		digest_build_add(&b, "auts", auts, DIGEST_AUTO);
+	}
+	ck_assert_int_eq(digest_build_finish(&b, NULL), 0);
+	ub_ue_get(u, v);
+}
+
+/* The 200: a BootstrappingInfo whose B-TID is base64(RAND)@bsf, and an
+ * rspauth (password RES, method "", the exact body) that verifies. */
+static void
+ub_ue_check_ok(struct ub_ue *u)
+{
+	struct digest_input in;
+	struct digest_hdr h;
+	char want[300], rand64[B64_LEN(16)], err[256], rsp[DIGEST_HEX_MAX];
+	const char *ai, *v, *p, *e;
+
+	ck_assert_msg(u->r.status == 200, "expected 200, got %d %s: %s",
+	    u->r.status, u->r.reason, u->r.body);
+	p = strstr(u->r.body, "<btid>");
+	e = p != NULL ? strstr(p, "</btid>") : NULL;
+	ck_assert_msg(e != NULL && e - p - 6 < (long)sizeof(u->btid),
+	    "no <btid>: %s", u->r.body);
+	snprintf(u->btid, sizeof(u->btid), "%.*s", (int)(e - p - 6), p + 6);
+	b64_encode(u->rand, 16, rand64);
+	snprintf(want, sizeof(want), "%s@" BSF_HOST, rand64);
+	ck_assert_str_eq(u->btid, want);
+	ck_assert_ptr_nonnull(ai = httpc_header(&u->r, "Authentication-Info"));
+	ck_assert_msg(digest_parse(&h, DIGEST_AUTH_INFO, ai, err,
+	    sizeof(err)) == 0, "Authentication-Info '%s': %s", ai, err);
+	ck_assert_ptr_nonnull(v = digest_get(&h, "rspauth"));
+	ub_ue_input(u, &in);
+	in.method = "";
+	in.body = (const uint8_t *)u->r.body;
+	in.body_len = u->r.body_len;
+	ck_assert_int_eq(digest_response(&in, rsp), 0);
+	ck_assert_msg(strcmp(v, rsp) == 0, "rspauth %s, expected %s", v, rsp);
+}
+
+/*
+ * Issue 4 item 5: freeDiameterd 1.2.1 (relay.ims.example.org) between bsf
+ * and hss-stub, all in realm ims.example.org:
+ *
+ *   UE --Ub--> bsf --Zh--> freeDiameterd --Zh--> hss-stub
+ *
+ * The relay connects to hss-stub (ConnectPeer) and lets the BSF connect
+ * in: a peer it does not know is admitted by acl_wl.fdx, ALLOW_IPSEC for
+ * plain TCP. The BSF's MAR names no Destination-Host, only the realm;
+ * rt_default.fdx sends requests for the realm to the HSS (freeDiameter
+ * would not send one back to the BSF anyway: the BSF is in its
+ * Route-Record). Both utstack daemons see the relay as their Zh peer; the
+ * MAR reaches hss-stub with the BSF's Origin-Host and a Route-Record, and
+ * a full AKAv1 bootstrap, then a resynchronisation, work through it.
+ */
+START_TEST(freediameter_relays_zh)
+{
+	char fdd[512], acl[512], rtd[512], dir[] = "/tmp/utstack-fdr-XXXXXX";
+	char db[512], conf[512], fdlog[512], port[16], path[600];
+	char text[4096], line[1024], tls[1700];
+	struct hss h;
+	struct bsf b;
+	struct ub_ue *u;
+	struct e2e_run run;
+	long ph = 0, pb = 0, pf = 0, pd = 0;
+	pid_t fd;
+	int st;
+
+	if (find_tool("freeDiameterd", fdd, sizeof(fdd)) != 0) {
+		skip("freediameter_relays_zh", "freeDiameterd is not installed "
+		    "(Debian package freediameter; scripts/install-deps)");
+		return;
+	}
+	if (find_fdx("acl_wl.fdx", acl, sizeof(acl)) != 0 ||
+	    find_fdx("rt_default.fdx", rtd, sizeof(rtd)) != 0) {
+		skip("freediameter_relays_zh", "no acl_wl.fdx or "
+		    "rt_default.fdx in " FDX_DIRS " (Debian package "
+		    "freediameter-extensions)");
+		return;
+	}
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(live_dir, sizeof(live_dir), "%s", dir);
+	snprintf(conf, sizeof(conf), "%s/freeDiameter.conf", dir);
+	snprintf(fdlog, sizeof(fdlog), "%s/freeDiameterd.log", dir);
+	hss_db(dir, db, sizeof(db));
+	hss_start(&h, dir, db, "hss.ims.example.org", 30000);
+
+	/* the relay: listens on a port of its own, connects to the HSS */
+	snprintf(path, sizeof(path), "%s/acl_wl.conf", dir);
+	write_file(path, "ALLOW_OLD_TLS ALLOW_IPSEC " BSF_HOST "\n");
+	snprintf(path, sizeof(path), "%s/rt_default.conf", dir);
+	write_file(path, "dr=\"" REALM "\" : \"hss.ims.example.org\" += "
+	    "FINALDEST ;\n");
+	relay_tls(dir, tls, sizeof(tls));
+	free_port(port, sizeof(port));
+	snprintf(text, sizeof(text),
+	    "Identity = \"" RELAY_HOST "\";\n"
+	    "Realm = \"" REALM "\";\n"
+	    "%s"
+	    "Port = %s;\n"
+	    "SecPort = 0;\n"
+	    "No_SCTP;\n"
+	    "No_IPv6;\n"
+	    "ListenOn = \"127.0.0.1\";\n"
+	    "TcTimer = 1;\n"
+	    "LoadExtension = \"%s\" : \"%s/acl_wl.conf\";\n"
+	    "LoadExtension = \"%s\" : \"%s/rt_default.conf\";\n"
+	    "ConnectPeer = \"hss.ims.example.org\" { "
+	    "ConnectTo = \"127.0.0.1\"; Port = %s; No_TLS; No_SCTP; };\n",
+	    tls, port, acl, dir, rtd, dir, h.port);
+	write_file(conf, text);
+	fd = spawn((const char *[]){ fdd, "-c", conf, NULL }, fdlog);
+	log_expect(h.log, "DIA-PEER-UP peer=" RELAY_HOST, &ph, NULL, 0,
+	    E2E_WAIT_MS, fdlog);
+	log_expect(fdlog, "-> 'STATE_OPEN'\t'hss.ims.example.org'", &pf, NULL,
+	    0, E2E_WAIT_MS, h.log);
+
+	/* the BSF takes the relay for its HSS; the relay admits it */
+	bsf_start(&b, dir, port, RELAY_HOST);
+	log_expect(b.log, "DIA-PEER-UP peer=" RELAY_HOST, &pb, line,
+	    sizeof(line), E2E_WAIT_MS, fdlog);
+	ck_assert_ptr_nonnull(strstr(line, "role=client"));
+	log_expect(fdlog, "-> 'STATE_OPEN'\t'" BSF_HOST "'", &pf, NULL, 0,
+	    E2E_WAIT_MS, b.log);
+
+	/* a full AKAv1 bootstrap, its MAR through the relay */
+	u = calloc(1, sizeof(*u));
+	ck_assert_ptr_nonnull(u);
+	ub_ue_init(u, b.url);
+	ub_ue_challenge(u, b.log);
+	ck_assert_msg(u->st == AKA_OK, "AUTN check: %s", aka_status_str(u->st));
+	log_expect(h.log, "HSS-MAR-OK peer=" RELAY_HOST " ", &ph, line,
+	    sizeof(line), E2E_WAIT_MS, b.log);
+	ck_assert_ptr_nonnull(strstr(line, "resync=no"));
+	/* hss-stub's -vv dump of that MAR: the BSF's, relayed */
+	ph = 0;
+	log_expect(h.log, " recv: MAR (303)", &ph, NULL, 0, 0, fdlog);
+	log_expect(h.log, " recv:   Origin-Host (264) -M-: \"" BSF_HOST "\"",
+	    &ph, NULL, 0, 0, fdlog);
+	log_expect(h.log, " recv:   Route-Record (282) -M-: \"" BSF_HOST "\"",
+	    &ph, NULL, 0, 0, fdlog);
+	ub_ue_answer(u);
+	ub_ue_check_ok(u);
+	log_expect(b.log, "BSF-BOOTSTRAP-OK peer=", &pb, line, sizeof(line),
+	    E2E_WAIT_MS, fdlog);
+	ck_assert_msg(strstr(line, u->btid) != NULL, "no btid=%s in: %s",
+	    u->btid, line);
+	/* the BSF's dump of the MAA: the HSS's answer, through the relay */
+	log_expect(b.log, " recv: MAA (303)", &pd, NULL, 0, 0, fdlog);
+	log_expect(b.log, " recv:   Origin-Host (264) -M-: "
+	    "\"hss.ims.example.org\"", &pd, NULL, 0, 0, fdlog);
+
+	/* resynchronisation through the relay: the USIM is at SEQ 1000 */
+	aka_sqn_ms_update(&u->sqn_ms, AKA_SQN_MAKE(1000, 0));
+	ub_ue_challenge(u, b.log);
+	ck_assert_msg(u->st == AKA_SYNC_FAILURE, "AUTN check: %s",
+	    aka_status_str(u->st));
+	ub_ue_answer(u);		/* auts: RAND||AUTS to the HSS */
+	log_expect(h.log, "HSS-RESYNC impi=" SUB_IMPI, &ph, NULL, 0,
+	    E2E_WAIT_MS, b.log);
+	log_expect(h.log, "HSS-MAR-OK peer=" RELAY_HOST " ", &ph, line,
+	    sizeof(line), E2E_WAIT_MS, b.log);
+	ck_assert_ptr_nonnull(strstr(line, "resync=yes"));
+	ub_ue_take(u, b.log);		/* the new vector, after SEQ 1000 */
+	ck_assert_msg(u->st == AKA_OK, "vector after resync: %s",
+	    aka_status_str(u->st));
+	ck_assert_uint_eq(AKA_SQN_SEQ(aka_sqn_get(u->res.sqn)), 1001);
+	ub_ue_answer(u);
+	ub_ue_check_ok(u);
+	log_expect(b.log, "BSF-BOOTSTRAP-OK peer=", &pb, line, sizeof(line),
+	    E2E_WAIT_MS, fdlog);
+	ck_assert_msg(strstr(line, u->btid) != NULL, "no btid=%s in: %s",
+	    u->btid, line);
+	ub_ue_free(u);
+	free(u);
+
+	/* the relay's connections stayed up throughout */
+	pb = ph = 0;
+	ck_assert_int_ne(e2e_wait_log(b.log, "DIA-PEER-DOWN", &pb, NULL, 0, 0),
+	    0);
+	ck_assert_int_ne(e2e_wait_log(h.log, "DIA-PEER-DOWN", &ph, NULL, 0, 0),
+	    0);
+
+	/* stop the BSF first, then the relay: it says DPR to the HSS */
+	bsf_stop(&b);
+	kill(fd, SIGTERM);
+	log_expect(h.log, "DIA-PEER-DOWN peer=" RELAY_HOST, &ph, line,
+	    sizeof(line), E2E_WAIT_MS, fdlog);
+	ck_assert_msg(strstr(line, "reason=\"DPR received") != NULL,
+	    "expected a DPR from freeDiameterd: %s", line);
+	st = reap(fd, 0, 20000);
+	slurp_file(fdlog, text, sizeof(text));
+	ck_assert_msg(st == 0, "freeDiameterd exited with %d:\n%s", st, text);
+	hss_stop(&h);
+	live_dir[0] = '\0';
+	e2e_run(&run, (const char *[]){ "/bin/rm", "-rf", dir, NULL });
+}
+END_TEST
+
 Suite *
 suite_e2e_interop(void)
 {
@@ -1110,6 +1587,7 @@ suite_e2e_interop(void)
 	tcase_add_checked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, tshark_decodes_zh);
 	tcase_add_test(tc, freediameter_peer);
+	tcase_add_test(tc, freediameter_relays_zh);
 	suite_add_tcase(s, tc);
 	return s;
 }
