@@ -472,6 +472,23 @@ bootstrap_ok(struct bsf_ub *ub, struct evhttp_request *req,
 	    s.btid, "lifetime", when, (char *)NULL);
 }
 
+/* A successful bootstrap ends the IMPI's failure window. */
+static void
+failures_forget(struct bsf_ub *ub, const char *impi)
+{
+	struct failures *f = failures_get(ub, impi, time(NULL), 0);
+	struct failures **pp;
+
+	if (f == NULL)
+		return;
+	pp = &ub->fails[hash_str(f->impi, FAIL_BUCKETS)];
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	TAILQ_REMOVE(&ub->fail_age, f, age);
+	free(f);
+}
+
 /* Count a wrong answer; 1 when the budget is now spent. */
 static int
 count_failure(struct bsf_ub *ub, const char *impi)
@@ -591,6 +608,7 @@ handle_response(struct bsf_ub *ub, struct evhttp_request *req,
 	}
 	ok = digest_check(&in, response) == 1;
 	if (ok) {
+		failures_forget(ub, username);
 		bootstrap_ok(ub, req, ch, &in, peer);
 		secret_wipe(akav2, sizeof(akav2));
 		challenge_free(ub, ch);		/* single use */

@@ -4,7 +4,8 @@ UE_SRCS := \
 	ue/ue_json.c \
 	ue/ue_crypto.c \
 	ue/ue_usim.c \
-	ue/ue_bootstrap.c
+	ue/ue_bootstrap.c \
+	ue/ue_conformance.c
 
 UE_OBJS := $(UE_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(UE_OBJS:.o=.d)

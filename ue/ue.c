@@ -3,8 +3,8 @@
  *
  *   ue [global options] COMMAND [args]
  *
- * Commands that exist so far: usim, bootstrap, ks-naf, crypto. The others
- * of docs/CONTRACT.md (xcap, conformance) arrive with their issues.
+ * Commands that exist so far: usim, bootstrap, ks-naf, crypto, conformance.
+ * xcap (docs/CONTRACT.md) arrives with its issue.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -24,6 +24,7 @@ usage(FILE *f)
 "  usim init|show                  the simulated USIM (see 'ue usim --help')\n"
 "  bootstrap                       GBA bootstrapping with the BSF (Ub)\n"
 "  ks-naf NAF-FQDN [--ua-id HEX]   the Ks_NAF a NAF will use\n"
+"  conformance [--list]            negative test matrix against --bsf (and --ap)\n"
 "  crypto milenage|auts|kdf|ks-naf|digest ...   calculator (see 'ue crypto --help')\n"
 "\n"
 "Global options:\n"
@@ -112,6 +113,8 @@ main(int argc, char **argv)
 		return ue_bootstrap_main(&o, argc - optind, argv + optind);
 	if (strcmp(argv[optind], "ks-naf") == 0)
 		return ue_ks_naf_main(&o, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "conformance") == 0)
+		return ue_conformance_main(&o, argc - optind, argv + optind);
 	return ue_usage_error("command", "unknown command '%s' (see 'ue --help')",
 	    argv[optind]);
 }

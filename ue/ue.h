@@ -72,6 +72,67 @@ int	ue_bootstrap_main(const struct ue_opts *o, int argc, char **argv);
 /* `ue ks-naf NAF-FQDN [--ua-id HEX]` (ue_bootstrap.c). */
 int	ue_ks_naf_main(const struct ue_opts *o, int argc, char **argv);
 
+/*
+ * The Ub steps of the UE (ue_bootstrap.c), shared by `ue bootstrap` and
+ * `ue conformance`. They print nothing: a failure returns an exit status
+ * with a one-line message in `err` (`errlen` octets, NUL-terminated) and
+ * the spec clause that explains it in `*why` (static storage, may be set
+ * to NULL).
+ */
+struct httpc_resp;
+struct digest_hdr;
+struct digest_alg;
+struct digest_input;
+
+/*
+ * The Digest AKA challenge of the 401 `r` (RFC 3310 3.2): parsed and
+ * validated into `ch` (caller's storage; the algorithm into `alg`), RAND
+ * and AUTN (16 octets each) from the nonce. Returns 0, or UE_EXIT_PEER
+ * when there is no challenge, it is malformed, not AKA, or its nonce is
+ * not base64(RAND || AUTN || ...). Does not look at r->status.
+ */
+int	ue_ub_challenge(const struct httpc_resp *r, struct digest_hdr *ch,
+	    struct digest_alg *alg, uint8_t rand[16], uint8_t autn[16],
+	    char *err, size_t errlen, const char **why);
+
+/*
+ * The Authorization value (TS 24.109 A.4) answering `ch` for `impi` with
+ * algorithm `alg`, the Digest password `password` (`pwlen` octets: raw RES
+ * for AKAv1, the AKAv2 password, "" for a resync or a refused network)
+ * and, for a resync, `auts64` (base64 of AUTS; else NULL). GET, uri "/",
+ * nc 00000001, a fresh cnonce (written to `cnonce`, 33 octets), the
+ * request-digest (to `response`, DIGEST_HEX_MAX octets), opaque echoed.
+ * `in` is filled for the rspauth check and points into `ch`, `impi`,
+ * `cnonce` and `password`. The value goes to `out` (`size` octets).
+ * Returns 0 or -1 (does not fit, no randomness).
+ */
+int	ue_ub_answer(const char *impi, const struct digest_hdr *ch,
+	    const struct digest_alg *alg, const uint8_t *password, size_t pwlen,
+	    const char *auts64, struct digest_input *in, char *cnonce,
+	    char *response, char *out, size_t size);
+
+/*
+ * Check the 200 `r` that answered `in` (from ue_ub_answer): rspauth in
+ * Authentication-Info over the exact body with an empty method (RFC 3310
+ * 3.5; `in` is changed for that), then the BootstrappingInfo (TS 24.109
+ * Annex C) whose btid and lifetime go to `btid` (`btidlen` octets) and
+ * `lifetime` (`ltlen`). Returns 0; UE_EXIT_AUTH when rspauth is missing
+ * or wrong; UE_EXIT_PEER for a body that is not a BootstrappingInfo;
+ * UE_EXIT_USAGE when out of memory.
+ */
+int	ue_ub_verify_200(const struct httpc_resp *r, struct digest_input *in,
+	    char *btid, size_t btidlen, char *lifetime, size_t ltlen,
+	    char *err, size_t errlen, const char **why);
+
+/*
+ * `ue conformance [--bsf URL] [--ap URL] [--json] [--list]`
+ * (ue_conformance.c): the negative matrix against a BSF (and later an
+ * AP). Returns 0 when every case run passed, UE_EXIT_PEER when some
+ * failed, UE_EXIT_UNREACHABLE when the BSF cannot be reached,
+ * UE_EXIT_USAGE for bad usage.
+ */
+int	ue_conformance_main(const struct ue_opts *o, int argc, char **argv);
+
 /* ue_crypto.c: `ue crypto ...`; argv[0] is "crypto". Returns an exit status. */
 int	ue_crypto_main(const struct ue_opts *o, int argc, char **argv);
 

@@ -7,7 +7,8 @@
  * or the AKAv2 password, check rspauth in the 200, store B-TID, Ks, RAND
  * and lifetime in the USIM. Resynchronises with AUTS when the SQN is out
  * of range; refuses a vector whose MAC-A fails (empty-password answer,
- * exit 3).
+ * exit 3). The Ub steps `ue conformance` shares (ue_ub_challenge,
+ * ue_ub_answer, ue_ub_verify_200) are declared in ue.h.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -136,38 +137,63 @@ peer_error(const struct ub *b)
 	return failure(b, UE_EXIT_PEER, what, NULL);
 }
 
+int
+ue_ub_challenge(const struct httpc_resp *r, struct digest_hdr *ch,
+    struct digest_alg *alg, uint8_t rand[16], uint8_t autn[16], char *err,
+    size_t errlen, const char **why)
+{
+	const char *www = httpc_header(r, "WWW-Authenticate");
+	const char *nonce;
+	uint8_t raw[64];
+	char perr[160];
+	ssize_t n;
+
+	if (www == NULL) {
+		snprintf(err, errlen, "401 without WWW-Authenticate");
+		*why = "RFC 7235 3.1: a 401 carries a challenge";
+		return UE_EXIT_PEER;
+	}
+	if (digest_parse(ch, DIGEST_CHALLENGE, www, perr, sizeof(perr)) != 0 ||
+	    digest_validate(ch, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen, "the BSF's challenge is malformed: %s",
+		    perr);
+		*why = "RFC 7616 3.3: realm and nonce are required";
+		return UE_EXIT_PEER;
+	}
+	if (digest_alg_parse(digest_get(ch, "algorithm"), alg) != 0 ||
+	    alg->aka == 0) {
+		snprintf(err, errlen, "the BSF did not ask for AKAv1-MD5 or "
+		    "AKAv2-MD5");
+		*why = "TS 24.109 4.2: Ub uses Digest AKA";
+		return UE_EXIT_PEER;
+	}
+	nonce = digest_get(ch, "nonce");
+	n = b64_decode(nonce, strlen(nonce), raw, sizeof(raw));
+	if (n < 32) {
+		snprintf(err, errlen, "the nonce is not base64(RAND || AUTN)");
+		*why = "RFC 3310 3.2: 16 octets RAND, 16 octets AUTN, optional "
+		    "server data";
+		return UE_EXIT_PEER;
+	}
+	memcpy(rand, raw, 16);
+	memcpy(autn, raw + 16, 16);
+	return 0;
+}
+
 /* The challenge of a 401; 0, or an exit status after a message. */
 static int
 read_challenge(struct ub *b, struct digest_hdr *ch, struct digest_alg *alg,
     uint8_t rand[16], uint8_t autn[16])
 {
-	const char *www = httpc_header(&b->resp, "WWW-Authenticate");
-	const char *nonce;
-	uint8_t raw[64];
-	char err[160];
-	ssize_t n;
+	char err[256];
+	const char *why;
+	int rc;
 
 	if (b->resp.status != 401)
 		return peer_error(b);
-	if (www == NULL)
-		return failure(b, UE_EXIT_PEER, "401 without WWW-Authenticate",
-		    "RFC 7235 3.1: a 401 carries a challenge");
-	if (digest_parse(ch, DIGEST_CHALLENGE, www, err, sizeof(err)) != 0 ||
-	    digest_validate(ch, err, sizeof(err)) != 0)
-		return failure(b, UE_EXIT_PEER, "the BSF's challenge is "
-		    "malformed", err);
-	if (digest_alg_parse(digest_get(ch, "algorithm"), alg) != 0 ||
-	    alg->aka == 0)
-		return failure(b, UE_EXIT_PEER, "the BSF did not ask for "
-		    "AKAv1-MD5 or AKAv2-MD5", "TS 24.109 4.2: Ub uses Digest AKA");
-	nonce = digest_get(ch, "nonce");
-	n = b64_decode(nonce, strlen(nonce), raw, sizeof(raw));
-	if (n < 32)
-		return failure(b, UE_EXIT_PEER, "the nonce is not "
-		    "base64(RAND || AUTN)", "RFC 3310 3.2: 16 octets RAND, "
-		    "16 octets AUTN, optional server data");
-	memcpy(rand, raw, 16);
-	memcpy(autn, raw + 16, 16);
+	if ((rc = ue_ub_challenge(&b->resp, ch, alg, rand, autn, err,
+	    sizeof(err), &why)) != 0)
+		return failure(b, rc, err, why);
 	return 0;
 }
 
@@ -183,12 +209,8 @@ choose_qop(const struct digest_hdr *ch)
 	return strstr(q, "auth") != NULL ? "auth" : NULL;
 }
 
-/*
- * The Authorization answering `ch` with `password` (`auts64` for a resync)
- * into `out`; the response and cnonce into `in` for the rspauth check.
- */
-static int
-build_answer(struct ub *b, const struct digest_hdr *ch,
+int
+ue_ub_answer(const char *impi, const struct digest_hdr *ch,
     const struct digest_alg *alg, const uint8_t *password, size_t pwlen,
     const char *auts64, struct digest_input *in, char *cnonce,
     char *response, char *out, size_t size)
@@ -202,7 +224,7 @@ build_answer(struct ub *b, const struct digest_hdr *ch,
 	hex_encode(r, sizeof(r), cnonce);
 	memset(in, 0, sizeof(*in));
 	in->alg = *alg;
-	in->username = b->u.impi;
+	in->username = impi;
 	in->realm = digest_get(ch, "realm");
 	in->password = password;
 	in->password_len = pwlen;
@@ -233,57 +255,82 @@ build_answer(struct ub *b, const struct digest_hdr *ch,
 	return digest_build_finish(&db, NULL);
 }
 
+int
+ue_ub_verify_200(const struct httpc_resp *r, struct digest_input *in,
+    char *btid, size_t btidlen, char *lifetime, size_t ltlen, char *err,
+    size_t errlen, const char **why)
+{
+	const char *ai = httpc_header(r, "Authentication-Info");
+	struct digest_hdr *info;
+	struct _xmlDoc *doc;
+	char expect[DIGEST_HEX_MAX], perr[160];
+	int ok;
+
+	if (ai == NULL) {
+		snprintf(err, errlen, "the 200 has no Authentication-Info: the "
+		    "BSF did not prove it knows XRES");
+		*why = "RFC 3310 3.5 / TS 24.109 A.3: rspauth authenticates "
+		    "the BSF";
+		return UE_EXIT_AUTH;
+	}
+	if ((info = malloc(sizeof(*info))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		*why = NULL;
+		return UE_EXIT_USAGE;
+	}
+	ok = digest_parse(info, DIGEST_AUTH_INFO, ai, perr,
+	    sizeof(perr)) == 0 && digest_get(info, "rspauth") != NULL;
+	if (ok) {
+		in->method = "";
+		in->body = (const uint8_t *)r->body;
+		in->body_len = r->body_len;
+		ok = digest_response(in, expect) == 0 &&
+		    ct_streq(expect, digest_get(info, "rspauth"));
+	}
+	free(info);
+	if (!ok) {
+		snprintf(err, errlen, "rspauth in Authentication-Info does not "
+		    "verify: the BSF is not authenticated");
+		*why = "RFC 3310 3.5: rspauth = Digest over the response body "
+		    "with XRES as password and an empty method";
+		return UE_EXIT_AUTH;
+	}
+	doc = xml_parse(r->body, r->body_len, HTTPC_BODY_MAX, perr,
+	    sizeof(perr));
+	if (doc == NULL || !xml_root_is(doc, "uri:3gpp-gba", "BootstrappingInfo") ||
+	    xml_child_text(doc, "uri:3gpp-gba", "btid", btid, btidlen) != 0 ||
+	    xml_child_text(doc, "uri:3gpp-gba", "lifetime", lifetime,
+	    ltlen) != 0) {
+		snprintf(err, errlen, "the 200 body is not a BootstrappingInfo "
+		    "with btid and lifetime%s%s", doc == NULL ? ": " : "",
+		    doc == NULL ? perr : "");
+		*why = "TS 24.109 Annex C: namespace uri:3gpp-gba";
+		xml_doc_free(doc);
+		return UE_EXIT_PEER;
+	}
+	xml_doc_free(doc);
+	return 0;
+}
+
 /* The 200: rspauth over the exact body (RFC 3310 3.5), BootstrappingInfo. */
 static int
 finish(struct ub *b, struct digest_input *in, const struct aka_result *res,
     const uint8_t rand[16])
 {
-	const char *ai = httpc_header(&b->resp, "Authentication-Info");
 	const char *ct = httpc_header(&b->resp, "Content-Type");
-	struct digest_hdr *info;
-	struct _xmlDoc *doc;
-	char expect[DIGEST_HEX_MAX], err[160], btid[300], lifetime[64];
+	char err[256], btid[300], lifetime[64];
+	const char *why;
 	uint8_t btid_rand[16];
-	int ok;
+	int rc;
 
-	if (ai == NULL)
-		return failure(b, UE_EXIT_AUTH, "the 200 has no "
-		    "Authentication-Info: the BSF did not prove it knows XRES",
-		    "RFC 3310 3.5 / TS 24.109 A.3: rspauth authenticates the BSF");
-	if ((info = malloc(sizeof(*info))) == NULL)
-		return failure(b, UE_EXIT_USAGE, "out of memory", NULL);
-	ok = digest_parse(info, DIGEST_AUTH_INFO, ai, err, sizeof(err)) == 0 &&
-	    digest_get(info, "rspauth") != NULL;
-	if (ok) {
-		in->method = "";
-		in->body = (const uint8_t *)b->resp.body;
-		in->body_len = b->resp.body_len;
-		ok = digest_response(in, expect) == 0 &&
-		    ct_streq(expect, digest_get(info, "rspauth"));
-	}
-	free(info);
-	if (!ok)
-		return failure(b, UE_EXIT_AUTH, "rspauth in Authentication-Info "
-		    "does not verify: the BSF is not authenticated",
-		    "RFC 3310 3.5: rspauth = Digest over the response body with "
-		    "XRES as password and an empty method");
+	if ((rc = ue_ub_verify_200(&b->resp, in, btid, sizeof(btid), lifetime,
+	    sizeof(lifetime), err, sizeof(err), &why)) != 0)
+		return failure(b, rc, err, why);
 	trace(b, "   rspauth  verified (the BSF knows XRES)");
 	if (ct == NULL || strncmp(ct, "application/vnd.3gpp.bsf+xml", 28) != 0)
 		fprintf(stderr, "ue: bootstrap: warning: Content-Type is %s, not "
 		    "application/vnd.3gpp.bsf+xml (TS 24.109 C.1)\n",
 		    ct != NULL ? ct : "missing");
-	doc = xml_parse(b->resp.body, b->resp.body_len, HTTPC_BODY_MAX, err,
-	    sizeof(err));
-	if (doc == NULL || !xml_root_is(doc, "uri:3gpp-gba", "BootstrappingInfo") ||
-	    xml_child_text(doc, "uri:3gpp-gba", "btid", btid, sizeof(btid)) != 0 ||
-	    xml_child_text(doc, "uri:3gpp-gba", "lifetime", lifetime,
-	    sizeof(lifetime)) != 0) {
-		xml_doc_free(doc);
-		return failure(b, UE_EXIT_PEER, "the 200 body is not a "
-		    "BootstrappingInfo with btid and lifetime", doc == NULL ?
-		    err : "TS 24.109 Annex C: namespace uri:3gpp-gba");
-	}
-	xml_doc_free(doc);
 	if (gba_btid_parse(btid, btid_rand, NULL, 0) == 0 &&
 	    memcmp(btid_rand, rand, 16) != 0)
 		fprintf(stderr, "ue: bootstrap: warning: the B-TID is not "
@@ -346,8 +393,9 @@ run(struct ub *b)
 			 * no auts; the BSF ends the exchange with 403. */
 			trace(b, "   MAC-A    does NOT verify: the network is not "
 			    "authentic; answering with an empty password");
-			if (build_answer(b, ch, &alg, (const uint8_t *)"", 0, NULL,
-			    &in, cnonce, response, authz, sizeof(authz)) == 0)
+			if (ue_ub_answer(b->u.impi, ch, &alg, (const uint8_t *)"",
+			    0, NULL, &in, cnonce, response, authz,
+			    sizeof(authz)) == 0)
 				(void)send_get(b, authz);
 			rc = failure(b, UE_EXIT_AUTH, "network authentication "
 			    "failed: MAC-A of the challenge does not verify",
@@ -365,8 +413,8 @@ run(struct ub *b)
 			b64_encode(auts, sizeof(auts), auts64);
 			trace(b, "   SQN      out of range: resynchronising with "
 			    "AUTS %s", auts64);
-			if (build_answer(b, ch, &alg, (const uint8_t *)"", 0,
-			    auts64, &in, cnonce, response, authz,
+			if (ue_ub_answer(b->u.impi, ch, &alg, (const uint8_t *)"",
+			    0, auts64, &in, cnonce, response, authz,
 			    sizeof(authz)) != 0 || send_get(b, authz) != 0) {
 				rc = failure(b, UE_EXIT_UNREACHABLE,
 				    b->conn.err, NULL);
@@ -392,12 +440,12 @@ run(struct ub *b)
 			rc = failure(b, UE_EXIT_AUTH, "bad RES length", NULL);
 			goto done;
 		}
-		rc = build_answer(b, ch, &alg, (const uint8_t *)akav2,
+		rc = ue_ub_answer(b->u.impi, ch, &alg, (const uint8_t *)akav2,
 		    strlen(akav2), NULL, &in, cnonce, response, authz,
 		    sizeof(authz));
 	} else
-		rc = build_answer(b, ch, &alg, res.res, res.res_len, NULL, &in,
-		    cnonce, response, authz, sizeof(authz));
+		rc = ue_ub_answer(b->u.impi, ch, &alg, res.res, res.res_len,
+		    NULL, &in, cnonce, response, authz, sizeof(authz));
 	if (rc != 0) {
 		rc = failure(b, UE_EXIT_USAGE, "cannot build the Authorization",
 		    NULL);

@@ -483,6 +483,7 @@ main(void)
 	srunner_add_suite(sr, suite_e2e_interop());
 	srunner_add_suite(sr, suite_e2e_bsf());
 	srunner_add_suite(sr, suite_e2e_ue());
+	srunner_add_suite(sr, suite_e2e_conformance());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
