@@ -17,6 +17,10 @@
 #include "log.h"
 #include "secret.h"
 
+/* SIGTERM/SIGINT: the longest wait for the Diameter peers' DPAs before
+ * exiting anyway (the Diameter layer itself gives up after 1 s). */
+#define STOP_CAP_MS	2000
+
 const struct conf_opt bsf_conf_opts[] = {
 	CONF_OPT_STR("bsf.fqdn", struct bsf_conf, fqdn, "bsf.ims.example.org",
 	    0, "BSF name: the Ub Digest realm and the B-TID domain"),
@@ -101,11 +105,22 @@ usage(FILE *f)
 "  -o section.key=value   override a config key (see conf/bsf.conf)\n", f);
 }
 
+enum run_state {
+	RUN_SERVING,
+	RUN_STOPPING,		/* Ub closed; Zn and Zh saying goodbye */
+};
+
 struct bsf {
 	struct event_base	*base;
 	struct bsf_store	*st;
 	struct event		*purge;
 	struct timeval		 purge_tv;
+	struct bsf_ub		*ub;
+	struct bsf_zh		*zh;
+	struct bsf_zn		*zn;
+	enum run_state		 state;
+	struct event		*cap;		/* STOP_CAP_MS */
+	int			 closing;	/* Zn and Zh not done yet */
 };
 
 static void
@@ -126,19 +141,62 @@ on_purge(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(b->purge, &b->purge_tv);
 }
 
+/* Zn or Zh said goodbye to all its peers (or they are gone). */
+static void
+on_stopped(void *arg)
+{
+	struct bsf *b = arg;
+
+	if (--b->closing == 0)
+		event_base_loopbreak(b->base);
+}
+
+static void
+on_cap(evutil_socket_t fd, short what, void *arg)
+{
+	struct bsf *b = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("Diameter peers still closing after %d ms: stopping anyway",
+	    STOP_CAP_MS);
+	event_base_loopbreak(b->base);
+}
+
+/*
+ * The first SIGTERM/SIGINT closes Ub, so that no bootstrap starts a MAR
+ * any more, then says goodbye on Zn and Zh at the same time (RFC 6733
+ * §5.4: DPR, wait for DPA) and leaves the loop when both are done, or
+ * after STOP_CAP_MS. A second signal leaves at once.
+ */
 static void
 on_term(void *arg)
 {
-	event_base_loopexit(arg, NULL);
+	struct bsf *b = arg;
+	struct timeval tv = { STOP_CAP_MS / 1000, (STOP_CAP_MS % 1000) * 1000 };
+
+	if (b->state == RUN_STOPPING) {
+		log_info("second signal: stopping at once");
+		event_base_loopbreak(b->base);
+		return;
+	}
+	b->state = RUN_STOPPING;
+	if (evtimer_add(b->cap, &tv) != 0) {
+		event_base_loopbreak(b->base);
+		return;
+	}
+	event_del(b->purge);
+	bsf_ub_free(b->ub);	/* its requests waiting for a MAR are dropped */
+	b->ub = NULL;
+	b->closing = 2;
+	bsf_zn_shutdown(b->zn, on_stopped, b);
+	bsf_zh_shutdown(b->zh, on_stopped, b);
 }
 
 static int
 run(const struct daemon_args *a, const struct bsf_conf *c)
 {
 	struct bsf b;
-	struct bsf_zh *zh = NULL;
-	struct bsf_ub *ub = NULL;
-	struct bsf_zn *zn = NULL;
 	struct daemon_signals *sigs = NULL;
 	char err[512];
 	int rc = 1;
@@ -156,27 +214,34 @@ run(const struct daemon_args *a, const struct bsf_conf *c)
 		log_warnx("event_base_new failed");
 		goto done;
 	}
-	if ((zh = bsf_zh_new(b.base, c, err, sizeof(err))) == NULL ||
-	    (ub = bsf_ub_new(b.base, c, zh, b.st, err, sizeof(err))) == NULL ||
-	    (zn = bsf_zn_new(b.base, c, b.st, err, sizeof(err))) == NULL) {
+	if ((b.zh = bsf_zh_new(b.base, c, err, sizeof(err))) == NULL ||
+	    (b.ub = bsf_ub_new(b.base, c, b.zh, b.st, err, sizeof(err))) ==
+	    NULL ||
+	    (b.zn = bsf_zn_new(b.base, c, b.st, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto done;
 	}
 	b.purge_tv.tv_sec = (time_t)c->store_purge_interval;
+	b.state = RUN_SERVING;
 	if ((b.purge = evtimer_new(b.base, on_purge, &b)) == NULL ||
 	    evtimer_add(b.purge, &b.purge_tv) != 0 ||
-	    (sigs = daemon_signals_new(b.base, on_term, NULL, b.base)) == NULL) {
+	    (b.cap = evtimer_new(b.base, on_cap, &b)) == NULL ||
+	    (sigs = daemon_signals_new(b.base, on_term, NULL, &b)) == NULL) {
 		log_warnx("cannot set up timers and signals");
 		goto done;
 	}
 	event_base_dispatch(b.base);
 	rc = 0;
 done:
-	bsf_ub_free(ub);
-	bsf_zn_free(zn);
-	bsf_zh_free(zh);
+	/* what the shutdown left (all of it after a second signal) is
+	 * closed at once */
+	bsf_ub_free(b.ub);
+	bsf_zn_free(b.zn);
+	bsf_zh_free(b.zh);
 	if (b.purge != NULL)
 		event_free(b.purge);
+	if (b.cap != NULL)
+		event_free(b.cap);
 	daemon_signals_free(sigs);
 	if (b.base != NULL)
 		event_base_free(b.base);

@@ -157,6 +157,11 @@ struct bsf_zh;
 struct bsf_zh *bsf_zh_new(struct event_base *base, const struct bsf_conf *c,
 	    char *err, size_t errlen);
 void	bsf_zh_free(struct bsf_zh *zh);		/* pending: cb UNAVAILABLE */
+/* Graceful stop (dia_client_shutdown): pending MARs get cb UNAVAILABLE
+ * from the loop, DPR to the HSS, wait for its DPA (at most
+ * DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS), then done(arg) from the loop. Free
+ * with bsf_zh_free() afterwards (or before, to stop waiting). */
+void	bsf_zh_shutdown(struct bsf_zh *zh, void (*done)(void *), void *arg);
 /*
  * Ask the HSS for one vector for `impi`; with `rand_auts` (30 octets:
  * RAND || AUTS) a resynchronisation. Returns 0 and calls `cb` exactly once
@@ -176,5 +181,9 @@ struct bsf_zn;
 struct bsf_zn *bsf_zn_new(struct event_base *base, const struct bsf_conf *c,
 	    struct bsf_store *st, char *err, size_t errlen);
 void	bsf_zn_free(struct bsf_zn *zn);
+/* Graceful stop (dia_server_shutdown): stop listening, DPR to every NAF,
+ * wait for the DPAs (at most DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS), then
+ * done(arg) from the loop. Free with bsf_zn_free() afterwards. */
+void	bsf_zn_shutdown(struct bsf_zn *zn, void (*done)(void *), void *arg);
 
 #endif

@@ -218,6 +218,12 @@ bsf_zh_new(struct event_base *base, const struct bsf_conf *c, char *err,
 }
 
 void
+bsf_zh_shutdown(struct bsf_zh *zh, void (*done)(void *), void *arg)
+{
+	dia_client_shutdown(zh->client, 0, done, arg);
+}
+
+void
 bsf_zh_free(struct bsf_zh *zh)
 {
 	if (zh == NULL)

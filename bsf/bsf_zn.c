@@ -452,6 +452,12 @@ fail:
 }
 
 void
+bsf_zn_shutdown(struct bsf_zn *zn, void (*done)(void *), void *arg)
+{
+	dia_server_shutdown(zn->srv, 0, done, arg);
+}
+
+void
 bsf_zn_free(struct bsf_zn *zn)
 {
 	if (zn == NULL)

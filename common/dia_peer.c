@@ -12,6 +12,7 @@
  *	client: CONNECTING -> WAIT_CEA -> OPEN
  *	server: WAIT_CER -> OPEN
  *	either: OPEN -> FLUSHING -> DRAINING -> CLOSED   (DPA, CEA refusal)
+ *	        OPEN -> CLOSING -> FLUSHING -> ...       (our DPR, then DPA)
  *	        any  -> CLOSED                            (conn_close)
  *
  * conn_close() is the one teardown path: it closes the socket, moves the
@@ -35,6 +36,16 @@
  * after writing what the socket takes, so only a peer that does not read
  * reaches it; and conn_close() makes one last non-blocking write of what is
  * still queued, as an immediate write would have done.
+ *
+ * Graceful shutdown (dia_*_shutdown, RFC 6733 §5.4 and the Closing state
+ * of §5.6.1) moves the node RUNNING -> CLOSING -> CLOSED: DPR is queued
+ * behind whatever is already queued on each open connection, which then
+ * reads on (CLOSING) until the DPA, after which it ends like the receiver
+ * of a DPR does (FLUSHING, DRAINING: half-close, wait for the peer's FIN),
+ * so that neither side resets a connection with data in flight. The
+ * node's `deadline` closes what is left when the peer does not answer.
+ * `done` is called from the reap event (or a client's notify event) once
+ * no connection is left — never from inside dia_*_shutdown().
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -77,6 +88,7 @@ enum conn_state {
 	CONN_WAIT_CEA,		/* client: CER sent */
 	CONN_WAIT_CER,		/* server: accepted, nothing received yet */
 	CONN_OPEN,		/* capabilities exchanged */
+	CONN_CLOSING,		/* our DPR sent; reading until its DPA */
 	CONN_FLUSHING,		/* last message queued; no more input read */
 	CONN_DRAINING,		/* written, half-closed; input discarded */
 	CONN_CLOSED,		/* socket closed; freed by the reap event */
@@ -87,6 +99,7 @@ static const char *const conn_state_names[] = {
 	[CONN_WAIT_CEA] = "WAIT_CEA",
 	[CONN_WAIT_CER] = "WAIT_CER",
 	[CONN_OPEN] = "OPEN",
+	[CONN_CLOSING] = "CLOSING",
 	[CONN_FLUSHING] = "FLUSHING",
 	[CONN_DRAINING] = "DRAINING",
 	[CONN_CLOSED] = "CLOSED",
@@ -103,6 +116,7 @@ enum client_state {
 	CLIENT_BACKOFF,		/* no connection; reconnect timer running */
 	CLIENT_CONNECTING,	/* connection in CONNECTING or WAIT_CEA */
 	CLIENT_OPEN,
+	CLIENT_CLOSING,		/* dia_client_shutdown(): no reconnect */
 	CLIENT_STOPPED,		/* dia_client_free() running */
 };
 
@@ -110,7 +124,21 @@ static const char *const client_state_names[] = {
 	[CLIENT_BACKOFF] = "BACKOFF",
 	[CLIENT_CONNECTING] = "CONNECTING",
 	[CLIENT_OPEN] = "OPEN",
+	[CLIENT_CLOSING] = "CLOSING",
 	[CLIENT_STOPPED] = "STOPPED",
+};
+
+/* Graceful shutdown of a server or client (dia_*_shutdown). */
+enum node_state {
+	NODE_RUNNING,
+	NODE_CLOSING,		/* DPRs out; waiting for DPAs or the deadline */
+	NODE_CLOSED,		/* nothing left open; `done` called */
+};
+
+static const char *const node_state_names[] = {
+	[NODE_RUNNING] = "RUNNING",
+	[NODE_CLOSING] = "CLOSING",
+	[NODE_CLOSED] = "CLOSED",
 };
 
 enum role {
@@ -135,6 +163,11 @@ struct node {
 	uint32_t		 hbh_next;
 	uint32_t		 e2e_next;
 	uint64_t		 rnd;	/* xorshift state for jitter */
+	enum node_state		 state;
+	struct event		*deadline;	/* shutdown: close what is left */
+	unsigned		 shutdown_ms;
+	dia_done_cb		 done;		/* shutdown finished */
+	void			*done_arg;
 };
 
 struct dia_conn {
@@ -155,6 +188,7 @@ struct dia_conn {
 	struct sockaddr_storage	 local_ss;	/* for Host-IP-Address */
 	char			 addr[ADDR_STRLEN];
 	char			 peer_host[256];
+	uint32_t		 dpr_hbh;	/* CLOSING: the DPA to wait for */
 };
 
 struct dia_server {
@@ -204,6 +238,7 @@ static void	conn_read_cb(evutil_socket_t, short, void *);
 static void	conn_write_cb(evutil_socket_t, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 static void	conn_flush_cb(evutil_socket_t, short, void *);
+static void	node_deadline_cb(evutil_socket_t, short, void *);
 static void	conn_close(struct dia_conn *, const char *);
 static void	conn_finish(struct dia_conn *, const char *);
 static int	conn_queue(struct dia_conn *, const uint8_t *, size_t);
@@ -418,7 +453,8 @@ node_init(struct node *n, enum role role, struct event_base *base,
 			return fail(err, errlen, "out of memory");
 	n->local.allow = (const char *const *)n->allow;
 
-	if ((n->reap = event_new(base, -1, 0, reap_cb, n)) == NULL)
+	if ((n->reap = event_new(base, -1, 0, reap_cb, n)) == NULL ||
+	    (n->deadline = evtimer_new(base, node_deadline_cb, n)) == NULL)
 		return fail(err, errlen, "event_new failed");
 
 	if (crypto_random(seed, sizeof(seed), 0) == -1) {
@@ -447,6 +483,8 @@ node_clear(struct node *n)
 	free(n->product);
 	if (n->reap != NULL)
 		event_free(n->reap);
+	if (n->deadline != NULL)
+		event_free(n->deadline);
 }
 
 static uint32_t
@@ -608,6 +646,54 @@ conn_free(struct dia_conn *c)
 	free(c);
 }
 
+/* "server :3868" or "client 127.0.0.1:3868", for log lines. */
+static const char *
+node_label(const struct node *n, char *out, size_t size)
+{
+	if (n->role == ROLE_SERVER)
+		snprintf(out, size, "server :%u",
+		    (unsigned)((const struct dia_server *)n)->port);
+	else
+		snprintf(out, size, "client %s",
+		    ((const struct dia_client *)n)->addr);
+	return out;
+}
+
+static void
+node_set_state(struct node *n, enum node_state state)
+{
+	char label[ADDR_STRLEN + 16];
+
+	log_debug("dia: %s: %s -> %s", node_label(n, label, sizeof(label)),
+	    node_state_names[n->state], node_state_names[state]);
+	n->state = state;
+}
+
+/*
+ * Shutdown: once no connection is left (and, for a client, every failed
+ * request has had its callback), the node is CLOSED and `done` is called.
+ * Called last by the event callbacks that run it: `done` may free the
+ * node.
+ */
+static void
+node_check_closed(struct node *n)
+{
+	dia_done_cb done;
+	char label[ADDR_STRLEN + 16];
+
+	if (n->state != NODE_CLOSING || !TAILQ_EMPTY(&n->conns))
+		return;
+	if (n->role == ROLE_CLIENT &&
+	    !TAILQ_EMPTY(&((struct dia_client *)n)->failed))
+		return;		/* client_notify_cb comes back here */
+	node_set_state(n, NODE_CLOSED);
+	event_del(n->deadline);
+	log_info("dia: %s: shutdown complete",
+	    node_label(n, label, sizeof(label)));
+	if ((done = n->done) != NULL)
+		done(n->done_arg);
+}
+
 static void
 node_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -620,18 +706,30 @@ node_reap_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&n->dead, c, entry);
 		conn_free(c);
 	}
+	node_check_closed(n);
 }
 
+/* Serving: may queue messages, and leaves by conn_deactivate(). */
 static int
 conn_active(const struct dia_conn *c)
 {
 	return c->state == CONN_CONNECTING || c->state == CONN_WAIT_CEA ||
-	    c->state == CONN_WAIT_CER || c->state == CONN_OPEN;
+	    c->state == CONN_WAIT_CER || c->state == CONN_OPEN ||
+	    c->state == CONN_CLOSING;
+}
+
+/* Reading and handling messages (conn_process). */
+static int
+conn_reading(const struct dia_conn *c)
+{
+	return c->state == CONN_WAIT_CER || c->state == CONN_WAIT_CEA ||
+	    c->state == CONN_OPEN || c->state == CONN_CLOSING;
 }
 
 /*
- * The connection stops serving (leaves CONNECTING, WAIT_CEA, WAIT_CER or OPEN): the event
- * line, and for a client's current connection, the client's reaction.
+ * The connection stops serving (leaves CONNECTING, WAIT_CEA, WAIT_CER,
+ * OPEN or CLOSING): the event line, and for a client's current
+ * connection, the client's reaction.
  */
 static void
 conn_deactivate(struct dia_conn *c, const char *reason)
@@ -639,12 +737,14 @@ conn_deactivate(struct dia_conn *c, const char *reason)
 	struct node *n = c->node;
 	struct dia_client *cl;
 
-	if (c->state == CONN_OPEN)
+	if (c->state == CONN_OPEN || c->state == CONN_CLOSING)
 		log_event("DIA-PEER-DOWN", "peer", c->peer_host, "addr",
 		    c->addr, "role", role_name(n), "reason", reason,
 		    (char *)NULL);
-	else if (n->role == ROLE_CLIENT)
+	else if (n->role == ROLE_CLIENT && n->state == NODE_RUNNING)
 		log_warnx("dia: %s: connection failed: %s", c->addr, reason);
+	else if (n->role == ROLE_CLIENT)
+		log_info("dia: %s: connection given up: %s", c->addr, reason);
 	else
 		log_info("dia: %s: closed before capabilities exchange: %s",
 		    c->addr, reason);
@@ -956,16 +1056,20 @@ send_dwr(struct dia_conn *c)
 	return conn_queue_build(c, &d, &b);
 }
 
+/* DPR with `cause`; its hop-by-hop id into *hbh (may be NULL). */
 static int
-send_dpr(struct dia_conn *c, uint32_t cause)
+send_dpr(struct dia_conn *c, uint32_t cause, uint32_t *hbh)
 {
 	struct node *n = c->node;
 	struct dia_build d;
 	struct buf b;
+	uint32_t id = node_hbh(n);
 
+	if (hbh != NULL)
+		*hbh = id;
 	buf_init(&b, n->local.msg_max);
 	dia_build_begin(&d, &b, DIA_FLAG_R, DIA_CMD_DP, DIA_APP_COMMON,
-	    node_hbh(n), node_e2e(n));
+	    id, node_e2e(n));
 	put_origin(&d, n);
 	dia_put_u32(&d, DIA_AVP_DISCONNECT_CAUSE, DIA_AVP_M, 0, cause);
 	return conn_queue_build(c, &d, &b);
@@ -1247,6 +1351,29 @@ open_message(struct dia_conn *c, const struct dia_msg *m)
 		    c->addr, dia_cmd_name(m->cmd, 0), m->hbh);
 }
 
+/*
+ * A message while our DPR is out (RFC 6733 §5.6.1 Closing): its DPA ends
+ * the connection the way a DPR received does (conn_finish); DWR and DPR
+ * (both sides shutting down at once) are answered as when open; any other
+ * request is answered DIAMETER_TOO_BUSY, which tells the peer to try
+ * another (§7.1.3); answers go where they would have gone.
+ */
+static void
+closing_message(struct dia_conn *c, const struct dia_msg *m)
+{
+	if ((m->flags & DIA_FLAG_R) == 0 && m->cmd == DIA_CMD_DP &&
+	    m->hbh == c->dpr_hbh) {
+		conn_finish(c, "DPA received");
+		return;
+	}
+	if ((m->flags & DIA_FLAG_R) != 0 && m->cmd != DIA_CMD_DW &&
+	    m->cmd != DIA_CMD_DP && m->cmd != DIA_CMD_CE) {
+		send_simple_error(c, m, DIA_TOO_BUSY, "shutting down");
+		return;
+	}
+	open_message(c, m);
+}
+
 /* One framed message of `len` octets at `p` (in c->in). */
 static void
 conn_message(struct dia_conn *c, const uint8_t *p, size_t len)
@@ -1292,6 +1419,9 @@ conn_message(struct dia_conn *c, const uint8_t *p, size_t len)
 	case CONN_OPEN:
 		open_message(c, m);
 		break;
+	case CONN_CLOSING:
+		closing_message(c, m);
+		break;
 	default:
 		break;
 	}
@@ -1309,8 +1439,7 @@ conn_process(struct dia_conn *c)
 
 	n->gone = &gone;
 	c->in_read = 1;		/* conn_queue: written below, at once */
-	while (c->state == CONN_WAIT_CER || c->state == CONN_WAIT_CEA ||
-	    c->state == CONN_OPEN) {
+	while (conn_reading(c)) {
 		len = dia_frame_len(c->in.data + off, c->in.len - off,
 		    c->in.max);
 		if (len < 0) {
@@ -1326,8 +1455,7 @@ conn_process(struct dia_conn *c)
 	}
 	n->gone = NULL;
 	c->in_read = 0;
-	if (c->state == CONN_WAIT_CER || c->state == CONN_WAIT_CEA ||
-	    c->state == CONN_OPEN)
+	if (conn_reading(c))
 		buf_consume(&c->in, off);
 	/* Every answer to what was read, in one write. FLUSHING (conn_finish)
 	 * is written by ev_write. */
@@ -1440,6 +1568,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_DRAINING:
 		conn_close(c, "peer did not close in time");
 		return;
+	case CONN_CLOSING:	/* not armed: the node's deadline runs */
 	case CONN_CLOSED:
 		return;
 	case CONN_OPEN:
@@ -1633,13 +1762,97 @@ node_close_all(struct node *n, int dpr)
 
 	while ((c = TAILQ_FIRST(&n->conns)) != NULL) {
 		if (dpr && c->state == CONN_OPEN)
-			(void)send_dpr(c, DIA_DISCONNECT_REBOOTING);
+			(void)send_dpr(c, DIA_DISCONNECT_REBOOTING, NULL);
 		conn_close(c, "shutting down");
 	}
 	while ((c = TAILQ_FIRST(&n->dead)) != NULL) {
 		TAILQ_REMOVE(&n->dead, c, entry);
 		conn_free(c);
 	}
+}
+
+/* Shutdown deadline: whatever is still open is closed now. */
+static void
+node_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	struct dia_conn *c;
+	char why[96];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "shutting down: no DPA within %u ms",
+	    n->shutdown_ms);
+	while ((c = TAILQ_FIRST(&n->conns)) != NULL)
+		conn_close(c, c->state == CONN_CLOSING ? why :
+		    "shutting down: peer did not close in time");
+	/* conn_close activated `reap`, which calls node_check_closed() */
+}
+
+/*
+ * Start the graceful shutdown of a node (the server or client part is
+ * done by the caller): DPR to every open peer, queued behind what is
+ * queued already; connections not open yet are closed; those already
+ * closing finish on their own. The deadline bounds it all; `reap` runs at
+ * least once, so `done` comes from the loop even when nothing was open.
+ */
+static void
+node_shutdown(struct node *n, unsigned timeout_ms, dia_done_cb done,
+    void *arg)
+{
+	struct dia_conn *c, *next;
+	struct timeval tv;
+
+	n->done = done;
+	n->done_arg = arg;
+	n->shutdown_ms = timeout_ms ? timeout_ms :
+	    DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS;
+	node_set_state(n, NODE_CLOSING);
+	for (c = TAILQ_FIRST(&n->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);	/* conn_close removes c only */
+		switch (c->state) {
+		case CONN_OPEN:
+			if (send_dpr(c, DIA_DISCONNECT_REBOOTING,
+			    &c->dpr_hbh) == -1) {
+				conn_close(c, "shutting down: cannot send DPR");
+				break;
+			}
+			/* no watchdog from now on: the deadline rules */
+			event_del(c->ev_timer);
+			conn_set_state(c, CONN_CLOSING);
+			break;
+		case CONN_CONNECTING:
+		case CONN_WAIT_CEA:
+		case CONN_WAIT_CER:
+			conn_close(c, "shutting down");
+			break;
+		case CONN_CLOSING:
+		case CONN_FLUSHING:
+		case CONN_DRAINING:
+		case CONN_CLOSED:
+			break;
+		}
+	}
+	tv = tv_ms(n->shutdown_ms);
+	evtimer_add(n->deadline, &tv);
+	event_active(n->reap, 0, 0);
+}
+
+void
+dia_server_shutdown(struct dia_server *s, unsigned timeout_ms,
+    dia_done_cb done, void *arg)
+{
+	if (s == NULL || s->node.state != NODE_RUNNING)
+		return;
+	/* no new peers: a connect is refused from now on */
+	event_del(s->ev_accept);
+	event_del(s->ev_pause);
+	if (s->fd != -1) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	log_info("dia: server :%u: shutting down", (unsigned)s->port);
+	node_shutdown(&s->node, timeout_ms, done, arg);
 }
 
 void
@@ -1745,7 +1958,7 @@ client_conn_lost(struct dia_client *cl, const char *reason)
 	size_t i;
 
 	cl->peer_host[0] = '\0';
-	if (cl->state == CLIENT_STOPPED)
+	if (cl->state == CLIENT_STOPPED || cl->state == CLIENT_CLOSING)
 		return;
 	for (i = 0; i < PENDING_BUCKETS; i++)
 		while ((p = LIST_FIRST(&cl->pending[i])) != NULL) {
@@ -1783,6 +1996,7 @@ client_notify_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 	}
 	cl->node.gone = NULL;
+	node_check_closed(&cl->node);	/* last: `done` may free cl */
 }
 
 /* Reconnect after the back-off delay (`now`: at once). */
@@ -2051,6 +2265,36 @@ dia_client_free(struct dia_client *cl)
 	}
 	node_clear(&cl->node);
 	free(cl);
+}
+
+void
+dia_client_shutdown(struct dia_client *cl, unsigned timeout_ms,
+    dia_done_cb done, void *arg)
+{
+	struct pending *p;
+	size_t i;
+
+	if (cl == NULL || cl->state == CLIENT_STOPPED ||
+	    cl->node.state != NODE_RUNNING)
+		return;
+	client_set_state(cl, CLIENT_CLOSING);
+	event_del(cl->ev_reconnect);
+	/* the connection is no longer the client's: its loss, later, must
+	 * not schedule a reconnect (conn_deactivate) */
+	cl->conn = NULL;
+	cl->peer_host[0] = '\0';
+	/* every request in flight gets its callback from the loop */
+	for (i = 0; i < PENDING_BUCKETS; i++)
+		while ((p = LIST_FIRST(&cl->pending[i])) != NULL) {
+			pending_unlink(p);
+			snprintf(p->reason, sizeof(p->reason),
+			    "shutting down");
+			TAILQ_INSERT_TAIL(&cl->failed, p, fentry);
+		}
+	if (!TAILQ_EMPTY(&cl->failed))
+		event_active(cl->ev_notify, 0, 0);
+	log_info("dia: client %s: shutting down", cl->addr);
+	node_shutdown(&cl->node, timeout_ms, done, arg);
 }
 
 unsigned

@@ -38,6 +38,12 @@
  * With verbosity 2 (-vv) every message sent and received is dumped with
  * log_debug2() (dia_msg_dump, keys masked unless log_show_keys()).
  *
+ * Shutdown: dia_server_shutdown() and dia_client_shutdown() end every
+ * connection the way RFC 6733 §5.4 asks: DPR, then wait for the DPA (or
+ * the peer closing, or a timeout) before closing, and call back when done.
+ * dia_*_free() closes at once (DPR with one non-blocking write, no wait):
+ * for tests, errors, or a second signal.
+ *
  * Callbacks: a dia_server or dia_client may be freed from inside one of its
  * own callbacks (the layer notices and touches nothing afterwards); a
  * connection is never freed while a callback runs, so the `conn` given to
@@ -71,6 +77,10 @@ struct dia_client;
 #define DIA_PRE_CER_MAX			8192	/* input cap before CER/CEA */
 #define DIA_OUT_MAX_FACTOR		16	/* out_max default: 16 * msg_max */
 #define DIA_PENDING_MAX			16384	/* requests in flight per client */
+#define DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS	1000	/* wait for DPAs, at most */
+
+/* Called once when a graceful shutdown has finished (see below). */
+typedef void (*dia_done_cb)(void *arg);
 
 /*
  * Our side of every connection, filled from configuration. dia_server_new()
@@ -143,11 +153,38 @@ size_t		 dia_server_npeers(const struct dia_server *s);
 struct dia_conn	*dia_server_conn(struct dia_server *s, uint64_t id);
 
 /*
+ * Graceful shutdown (RFC 6733 §5.4; §5.6.1, state Closing). At once: stop
+ * listening (connects are refused), close connections still in the
+ * capabilities exchange, and queue DPR (Disconnect-Cause REBOOTING) to
+ * every open peer — behind whatever is queued already, so answers sent
+ * before the call go out first. Then, on each such connection, until its
+ * DPA arrives: DWR and DPR are answered, other requests are answered
+ * 3004 DIAMETER_TOO_BUSY (the peer may try another), and the application
+ * gets no request and can send nothing (dia_server_conn() returns NULL,
+ * dia_server_npeers() no longer counts it). After the DPA we half-close
+ * and wait for the peer to close. A connection ends when that is done,
+ * when the peer closes first, or `timeout_ms` (0:
+ * DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS, 1 s) after the call, whichever comes
+ * first.
+ *
+ * When no connection is left, `done(arg)` is called once from the event
+ * loop — never from inside this call, even with no peer at all. `done`
+ * may be NULL. The server must still be freed with dia_server_free(),
+ * which may be called from inside `done`, or earlier to stop waiting (then
+ * `done` is not called). A second call does nothing. Accepts NULL. May be
+ * called from inside a dia_request_cb of this server.
+ */
+void		 dia_server_shutdown(struct dia_server *s, unsigned timeout_ms,
+		    dia_done_cb done, void *arg);
+
+/*
  * Stop listening, send DPR (Disconnect-Cause REBOOTING) to every open peer
  * with one non-blocking write, and close every connection at once — there
  * is no wait for DPA (a peer that misses the DPR sees the connection
- * close). Requests the application has not answered are dropped. Accepts
- * NULL. May be called from inside a dia_request_cb of this server.
+ * close; use dia_server_shutdown() first to avoid that). Requests the
+ * application has not answered are dropped. Accepts NULL. May be called
+ * from inside a dia_request_cb of this server, or during or after
+ * dia_server_shutdown().
  */
 void		 dia_server_free(struct dia_server *s);
 
@@ -242,10 +279,32 @@ unsigned	 dia_client_refusals(const struct dia_client *c);
 size_t		 dia_client_pending(const struct dia_client *c);
 
 /*
+ * Graceful shutdown (RFC 6733 §5.4): no more reconnects, and
+ * dia_client_request() returns -1 from now on; every pending request gets
+ * cb(arg, NULL, "shutting down") from the event loop (not from inside this
+ * call); a connection still being set up is closed; an open one gets DPR
+ * (REBOOTING), queued behind what is queued already, and ends as in
+ * dia_server_shutdown(): at its DPA (then half-close and wait for the
+ * peer to close), when the peer closes, or `timeout_ms` (0:
+ * DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS, 1 s) after the call. Answers arriving
+ * meanwhile are dropped (their requests were already failed).
+ *
+ * Then `done(arg)` is called once from the event loop, after every
+ * request's callback. `done` may be NULL. The client must still be freed
+ * with dia_client_free(), which may be called from inside `done`, or
+ * earlier to stop waiting (then `done` is not called). A second call does
+ * nothing. Accepts NULL. May be called from inside a dia_answer_cb of this
+ * client.
+ */
+void		 dia_client_shutdown(struct dia_client *c, unsigned timeout_ms,
+		    dia_done_cb done, void *arg);
+
+/*
  * Every pending request gets cb(arg, NULL, "shutting down"); when open,
  * DPR (REBOOTING) is sent with one non-blocking write and the connection
- * is closed without waiting for DPA. Accepts NULL. May be called from
- * inside a dia_answer_cb of this client.
+ * is closed without waiting for DPA (use dia_client_shutdown() first to
+ * avoid that). Accepts NULL. May be called from inside a dia_answer_cb of
+ * this client, or during or after dia_client_shutdown().
  */
 void		 dia_client_free(struct dia_client *c);
 

@@ -15,6 +15,22 @@
 #include "hss.h"
 #include "log.h"
 
+/* SIGTERM/SIGINT: the longest wait for the Zh peers' DPAs before exiting
+ * anyway (the Diameter layer itself gives up after 1 s). */
+#define STOP_CAP_MS	2000
+
+enum run_state {
+	RUN_SERVING,
+	RUN_STOPPING,		/* DPRs sent; waiting for the DPAs */
+};
+
+struct run {
+	struct event_base	*base;
+	struct hss_zh		*zh;
+	struct event		*cap;
+	enum run_state		 state;
+};
+
 const struct conf_opt hss_conf_opts[] = {
 	CONF_OPT_STR("hss.origin_host", struct hss_conf, origin_host,
 	    "hss.ims.example.org", 0, "Diameter Origin-Host of this HSS"),
@@ -65,10 +81,49 @@ extra_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
+/* Every Zh peer said goodbye (DPA), or is gone. */
+static void
+on_stopped(void *arg)
+{
+	struct run *r = arg;
+
+	event_base_loopbreak(r->base);
+}
+
+static void
+on_cap(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("Zh peers still closing after %d ms: stopping anyway",
+	    STOP_CAP_MS);
+	event_base_loopbreak(r->base);
+}
+
+/*
+ * The first SIGTERM/SIGINT says goodbye to the Zh peers (RFC 6733 §5.4:
+ * DPR, wait for DPA) and leaves the loop when that is done, or after
+ * STOP_CAP_MS; a second one leaves at once.
+ */
 static void
 on_term(void *arg)
 {
-	event_base_loopexit(arg, NULL);
+	struct run *r = arg;
+	struct timeval tv = { STOP_CAP_MS / 1000, (STOP_CAP_MS % 1000) * 1000 };
+
+	if (r->state == RUN_STOPPING) {
+		log_info("second signal: stopping at once");
+		event_base_loopbreak(r->base);
+		return;
+	}
+	r->state = RUN_STOPPING;
+	if (evtimer_add(r->cap, &tv) != 0) {
+		event_base_loopbreak(r->base);
+		return;
+	}
+	hss_zh_shutdown(r->zh, on_stopped, r);
 }
 
 static int
@@ -78,9 +133,11 @@ run_daemon(const struct daemon_args *a, const struct hss_conf *cfg)
 	struct hss_store *st = NULL;
 	struct hss_zh *zh = NULL;
 	struct daemon_signals *sigs = NULL;
+	struct run r;
 	char err[512];
 	int rc = 1;
 
+	memset(&r, 0, sizeof(r));
 	if (daemon_start(a) != 0)
 		return 1;
 	if ((st = hss_store_open(cfg->db, (int)cfg->busy_ms, err,
@@ -96,14 +153,20 @@ run_daemon(const struct daemon_args *a, const struct hss_conf *cfg)
 		log_warnx("%s", err);
 		goto done;
 	}
-	if ((sigs = daemon_signals_new(base, on_term, NULL, base)) == NULL) {
+	r.base = base;
+	r.zh = zh;
+	r.state = RUN_SERVING;
+	if ((r.cap = evtimer_new(base, on_cap, &r)) == NULL ||
+	    (sigs = daemon_signals_new(base, on_term, NULL, &r)) == NULL) {
 		log_warnx("cannot install signal handlers");
 		goto done;
 	}
 	event_base_dispatch(base);
 	rc = 0;
 done:
-	hss_zh_free(zh);
+	hss_zh_free(zh);	/* what the shutdown left, closed at once */
+	if (r.cap != NULL)
+		event_free(r.cap);
 	daemon_signals_free(sigs);
 	if (base != NULL)
 		event_base_free(base);

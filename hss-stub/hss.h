@@ -143,5 +143,9 @@ struct hss_zh;
 struct hss_zh *hss_zh_new(struct event_base *base, const struct hss_conf *c,
 	    struct hss_store *st, char *err, size_t errlen);
 void	hss_zh_free(struct hss_zh *zh);
+/* Graceful stop (dia_server_shutdown): DPR to every peer, wait for the
+ * DPAs (at most DIA_SHUTDOWN_TIMEOUT_DEFAULT_MS), then done(arg) from the
+ * loop. Free with hss_zh_free() afterwards (or before, to stop waiting). */
+void	hss_zh_shutdown(struct hss_zh *zh, void (*done)(void *), void *arg);
 
 #endif

@@ -409,6 +409,12 @@ hss_zh_new(struct event_base *base, const struct hss_conf *c,
 }
 
 void
+hss_zh_shutdown(struct hss_zh *zh, void (*done)(void *), void *arg)
+{
+	dia_server_shutdown(zh->srv, 0, done, arg);
+}
+
+void
 hss_zh_free(struct hss_zh *zh)
 {
 	if (zh == NULL)

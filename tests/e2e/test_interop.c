@@ -1571,6 +1571,15 @@ START_TEST(freediameter_relays_zh)
 	st = reap(fd, 0, 20000);
 	slurp_file(fdlog, text, sizeof(text));
 	ck_assert_msg(st == 0, "freeDiameterd exited with %d:\n%s", st, text);
+	/* the BSF's DPR waited for the relay's DPA before closing (RFC 6733
+	 * §5.4): freeDiameterd could send it and discarded nothing */
+	pb = pf = 0;
+	log_expect(b.log, "DIA-PEER-DOWN peer=" RELAY_HOST, &pb, line,
+	    sizeof(line), 0, fdlog);
+	ck_assert_msg(strstr(line, "reason=\"DPA received\"") != NULL,
+	    "the BSF closed without the DPA: %s", line);
+	ck_assert_msg(e2e_wait_log(fdlog, "Message discarded", &pf, line,
+	    sizeof(line), 0) != 0, "freeDiameterd: %s", line);
 	hss_stop(&h);
 	live_dir[0] = '\0';
 	e2e_run(&run, (const char *[]){ "/bin/rm", "-rf", dir, NULL });

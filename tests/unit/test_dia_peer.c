@@ -3,8 +3,9 @@
  * CER/CEA both ways, refusal of unknown peers (3010) and of peers without a
  * common application (5010), the Relay application, request/answer with
  * asynchronous answers, request timeouts and late answers, the watchdog
- * and reconnection, DPR/DPA, framing loss on one connection only, AVP
- * errors answered on a connection that stays, messages before CER.
+ * and reconnection, DPR/DPA, graceful shutdown (DPR, wait for DPA or a
+ * timeout, then `done`), framing loss on one connection only, AVP errors
+ * answered on a connection that stays, messages before CER.
  *
  * One event_base per test; the loop runs with EVLOOP_ONCE until a
  * condition holds or a deadline passes (no sleeps). Raw peers are plain
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -1095,6 +1097,342 @@ START_TEST(dpr_on_server_free)
 }
 END_TEST
 
+/* ---- graceful shutdown ---------------------------------------------------- */
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What a `done` callback saw. */
+struct done_ctx {
+	int			 calls;
+	long			 at_ms;
+	int			 replies_before;	/* rep->calls then */
+	struct reply		*rep;
+	struct dia_server	*free_srv;	/* freed inside done */
+	struct dia_client	*free_cli;
+};
+
+static void
+done_cb(void *arg)
+{
+	struct done_ctx *d = arg;
+
+	d->calls++;
+	d->at_ms = mono_ms();
+	if (d->rep != NULL)
+		d->replies_before = d->rep->calls;
+	if (d->free_srv != NULL) {
+		dia_server_free(d->free_srv);
+		d->free_srv = NULL;
+	}
+	if (d->free_cli != NULL) {
+		dia_client_free(d->free_cli);
+		d->free_cli = NULL;
+	}
+}
+
+static int
+done_called(void *arg)
+{
+	return ((struct done_ctx *)arg)->calls > 0;
+}
+
+/* The client's shutdown: DPR, the server's DPA, the close; then `done`,
+ * after the pending request's "shutting down". */
+START_TEST(client_shutdown_waits_for_dpa)
+{
+	struct app app = { .mode = APP_SILENT };
+	struct reply rep = { 0 }, late = { 0 };
+	struct wait_n w = { &app, 1 };
+	struct done_ctx d = { 0 };
+	struct both b;
+	long t0;
+
+	b.s = server_start(&app, HSS_HOST, 0, NULL);
+	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
+	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
+	ck_assert(run_until(app_has, &w, WAIT_MS));
+	d.rep = &rep;
+	t0 = mono_ms();
+	dia_client_shutdown(b.c, 5000, done_cb, &d);
+	/* nothing re-entrant: the callbacks come from the loop */
+	ck_assert_int_eq(rep.calls, 0);
+	ck_assert_int_eq(d.calls, 0);
+	ck_assert_int_eq(dia_client_is_open(b.c), 0);
+	ck_assert_int_eq(send_request(b.c, "late", 0, &late), -1);
+	dia_client_shutdown(b.c, 0, done_cb, &d);	/* ignored */
+	ck_assert(run_until(done_called, &d, WAIT_MS));
+	/* the DPA ended it, long before the 5 s timeout */
+	ck_assert_int_lt(d.at_ms - t0, 2000);
+	ck_assert_int_eq(rep.calls, 1);
+	ck_assert_int_eq(d.replies_before, 1);	/* before done */
+	ck_assert_str_eq(rep.error, "shutting down");
+	ck_assert_int_eq(late.calls, 0);
+	ck_assert(log_has("DPR received (cause REBOOTING)"));
+	ck_assert(log_has("DIA-PEER-DOWN peer=" HSS_HOST " addr=127.0.0.1:"));
+	ck_assert(log_has("role=client reason=\"DPA received\""));
+	ck_assert(log_has("closed: closed after the last message"));
+	ck_assert(!log_has("no DPA within"));
+	ck_assert(run_until(server_empty, b.s, WAIT_MS));
+	run_for(50);
+	ck_assert_int_eq(d.calls, 1);
+	ck_assert_int_eq(rep.calls, 1);
+	dia_client_free(b.c);
+	dia_server_free(b.s);
+	app_clear(&app);
+}
+END_TEST
+
+/* A peer that never answers the DPR: `done` after the timeout, and the
+ * connection is closed then. */
+START_TEST(client_shutdown_times_out)
+{
+	struct raw_srv rs;
+	struct dia_client *c;
+	struct dia_msg *m;
+	struct done_ctx d = { 0 };
+	struct host_wait hw;
+	const struct dia_avp *a;
+	uint32_t cause = 99;
+	long t0;
+
+	raw_srv_start(&rs);
+	c = client_start(BSF_HOST, rs.port, 0);
+	ck_assert(run_until(raw_srv_has_peer, &rs, WAIT_MS));
+	m = raw_wait(rs.peer);
+	ck_assert_uint_eq(m->cmd, DIA_CMD_CE);
+	raw_send_cea(rs.peer, m, "silent.test");
+	dia_msg_free(m);
+	hw.c = c;
+	hw.host = "silent.test";
+	ck_assert(run_until(client_open_to, &hw, WAIT_MS));
+	t0 = mono_ms();
+	d.free_cli = c;		/* and free the client from inside done */
+	dia_client_shutdown(c, 300, done_cb, &d);
+	m = raw_wait(rs.peer);
+	ck_assert_uint_eq(m->cmd, DIA_CMD_DP);
+	ck_assert_uint_ne(m->flags & DIA_FLAG_R, 0);
+	a = dia_msg_find(m, NULL, DIA_AVP_DISCONNECT_CAUSE, 0, NULL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(dia_avp_u32(a, &cause, NULL), 0);
+	ck_assert_uint_eq(cause, DIA_DISCONNECT_REBOOTING);
+	dia_msg_free(m);
+	/* no DPA: still open on our side until the timeout */
+	ck_assert(!run_until(raw_eof, rs.peer, 150));
+	ck_assert_int_eq(d.calls, 0);
+	ck_assert(run_until(done_called, &d, WAIT_MS));
+	/* (libevent's clock and ours round differently: a few ms) */
+	ck_assert_int_ge(d.at_ms - t0, 300 - 10);
+	ck_assert_int_lt(d.at_ms - t0, 300 + 1000);
+	ck_assert_ptr_null(d.free_cli);		/* freed in done */
+	ck_assert(log_has("reason=\"shutting down: no DPA within 300 ms\""));
+	ck_assert(run_until(raw_eof, rs.peer, WAIT_MS));
+	raw_srv_stop(&rs);
+}
+END_TEST
+
+/* Raw DPA for the DPR in `dpr`. */
+static void
+raw_send_dpa(struct raw *r, const struct dia_msg *dpr, const char *host)
+{
+	struct dia_build d;
+	struct buf b;
+
+	buf_init(&b, DIA_MSG_MAX_DEFAULT);
+	dia_build_answer(&d, &b, dpr, 0);
+	dia_put_result(&d, DIA_SUCCESS);
+	dia_put_str(&d, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, host);
+	dia_put_str(&d, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0, REALM);
+	ck_assert_int_eq(dia_build_end(&d), 0);
+	raw_send(r, b.data, b.len);
+	buf_clear(&b);
+}
+
+static int
+port_refuses(uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd, rc;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return rc == -1 && errno == ECONNREFUSED;
+}
+
+/*
+ * The server's shutdown towards a raw peer: an answer queued just before
+ * still goes out, before the DPR; while the DPR is out, DWR is answered and
+ * a new request gets 3004; the peer's DPA ends the connection cleanly
+ * (half-close, the peer closes), then `done`.
+ */
+START_TEST(server_shutdown_clean_close)
+{
+	struct app app = { .mode = APP_ASYNC };
+	struct wait_n w = { &app, 1 };
+	struct done_ctx d = { 0 };
+	struct dia_server *s;
+	struct dia_msg *m, *dpr;
+	struct dia_build db;
+	struct raw *r;
+	struct buf req;
+	uint16_t port;
+
+	s = server_start(&app, HSS_HOST, 0, NULL);
+	port = dia_server_port(s);
+	r = raw_open(port, BSF_HOST, ADV_ZH_VSAI);
+	raw_build_request(&req, DIA_APP_ZH, BSF_HOST, "kept", 0x301, NULL);
+	raw_send(r, req.data, req.len);
+	buf_clear(&req);
+	ck_assert(run_until(app_has, &w, WAIT_MS));
+	/* the answer is queued (written by the loop), then the shutdown */
+	ck_assert_int_eq(app_answer_saved(&app, 0), 0);
+	dia_server_shutdown(s, 5000, done_cb, &d);
+	ck_assert_int_eq(d.calls, 0);
+	ck_assert_uint_eq(dia_server_npeers(s), 0);
+	ck_assert_ptr_null(dia_server_conn(s, app.ids[0]));
+	ck_assert(port_refuses(port));
+	m = raw_wait(r);
+	ck_assert_uint_eq(m->cmd, DIA_CMD_MA);		/* the answer first */
+	ck_assert_uint_eq(m->flags & DIA_FLAG_R, 0);
+	ck_assert_uint_eq(m->hbh, 0x301);
+	ck_assert_uint_eq(result_of(m), DIA_SUCCESS);
+	dia_msg_free(m);
+	dpr = raw_wait(r);				/* then the DPR */
+	ck_assert_uint_eq(dpr->cmd, DIA_CMD_DP);
+	ck_assert_uint_ne(dpr->flags & DIA_FLAG_R, 0);
+
+	/* a request now: 3004 with the E bit, the application never sees it */
+	raw_build_request(&req, DIA_APP_ZH, BSF_HOST, "too-late", 0x302, NULL);
+	raw_send(r, req.data, req.len);
+	buf_clear(&req);
+	m = raw_wait(r);
+	ck_assert_uint_eq(m->hbh, 0x302);
+	ck_assert_uint_eq(result_of(m), DIA_TOO_BUSY);
+	ck_assert_uint_ne(m->flags & DIA_FLAG_E, 0);
+	dia_msg_free(m);
+	ck_assert_int_eq(app.nreq, 1);
+	/* DWR: still answered */
+	buf_init(&req, DIA_MSG_MAX_DEFAULT);
+	dia_build_begin(&db, &req, DIA_FLAG_R, DIA_CMD_DW, 0, 0x303, 0x303);
+	dia_put_str(&db, DIA_AVP_ORIGIN_HOST, DIA_AVP_M, 0, BSF_HOST);
+	dia_put_str(&db, DIA_AVP_ORIGIN_REALM, DIA_AVP_M, 0, REALM);
+	ck_assert_int_eq(dia_build_end(&db), 0);
+	raw_send(r, req.data, req.len);
+	buf_clear(&req);
+	m = raw_wait(r);
+	ck_assert_uint_eq(m->cmd, DIA_CMD_DW);
+	ck_assert_uint_eq(m->hbh, 0x303);
+	ck_assert_uint_eq(result_of(m), DIA_SUCCESS);
+	dia_msg_free(m);
+	ck_assert_int_eq(d.calls, 0);
+
+	/* DPA: the server half-closes (we read EOF, nothing else) ... */
+	raw_send_dpa(r, dpr, BSF_HOST);
+	dia_msg_free(dpr);
+	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert_uint_eq(r->len, 0);
+	ck_assert(log_has("DIA-PEER-DOWN peer=" BSF_HOST));
+	ck_assert(log_has("role=server reason=\"DPA received\""));
+	ck_assert_int_eq(d.calls, 0);	/* the peer has not closed yet */
+	/* ... and once we close too, it is done */
+	raw_free(r);
+	d.free_srv = s;
+	ck_assert(run_until(done_called, &d, WAIT_MS));
+	ck_assert_ptr_null(d.free_srv);
+	ck_assert(log_has("closed: closed after the last message"));
+	ck_assert(!log_has("no DPA within"));
+	app_clear(&app);
+}
+END_TEST
+
+/* Both ends shut down at once: the DPRs cross, each answers the other's
+ * and both finish long before the timeout. */
+START_TEST(shutdown_both_sides)
+{
+	struct app app = { .mode = APP_SYNC };
+	struct done_ctx ds = { 0 }, dc = { 0 };
+	struct both b;
+	long t0;
+
+	b.s = server_start(&app, HSS_HOST, 0, NULL);
+	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
+	ck_assert(run_until(both_open, &b, WAIT_MS));
+	t0 = mono_ms();
+	dia_server_shutdown(b.s, 5000, done_cb, &ds);
+	dia_client_shutdown(b.c, 5000, done_cb, &dc);
+	ck_assert(run_until(done_called, &ds, WAIT_MS));
+	ck_assert(run_until(done_called, &dc, WAIT_MS));
+	ck_assert_int_lt(ds.at_ms - t0, 2000);
+	ck_assert_int_lt(dc.at_ms - t0, 2000);
+	ck_assert(!log_has("no DPA within"));
+	dia_client_free(b.c);
+	dia_server_free(b.s);
+}
+END_TEST
+
+/* Nothing open: `done` still comes from the loop, not from the call; and
+ * a free during the shutdown ends it without `done`. */
+START_TEST(shutdown_edges)
+{
+	struct app app = { .mode = APP_SILENT };
+	struct done_ctx d1 = { 0 }, d2 = { 0 }, d3 = { 0 };
+	struct reply rep = { 0 };
+	struct wait_n w = { &app, 1 };
+	struct dia_server *s;
+	struct dia_client *c;
+	struct both b;
+	uint16_t port;
+
+	/* a server without peers; a client that cannot connect */
+	s = server_start(&app, HSS_HOST, 0, NULL);
+	port = dia_server_port(s);
+	dia_server_free(s);
+	c = client_start(BSF_HOST, port, 0);
+	s = server_start(&app, HSS_HOST, 0, NULL);
+	dia_server_shutdown(s, 0, done_cb, &d1);
+	dia_client_shutdown(c, 0, done_cb, &d2);
+	ck_assert_int_eq(d1.calls + d2.calls, 0);
+	ck_assert(run_until(done_called, &d1, WAIT_MS));
+	ck_assert(run_until(done_called, &d2, WAIT_MS));
+	dia_server_free(s);
+	dia_client_free(c);
+	dia_server_shutdown(NULL, 0, done_cb, &d1);
+	dia_client_shutdown(NULL, 0, done_cb, &d1);
+	ck_assert_int_eq(d1.calls, 1);
+
+	/* freed while waiting for the DPA: the request's callback once,
+	 * `done` never */
+	b.s = server_start(&app, HSS_HOST, 0, NULL);
+	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
+	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
+	ck_assert(run_until(app_has, &w, WAIT_MS));
+	dia_client_shutdown(b.c, 0, done_cb, &d3);
+	dia_client_free(b.c);
+	ck_assert_int_eq(rep.calls, 1);
+	ck_assert_str_eq(rep.error, "shutting down");
+	dia_server_shutdown(b.s, 0, done_cb, &d3);
+	dia_server_free(b.s);
+	run_for(50);
+	ck_assert_int_eq(d3.calls, 0);
+	ck_assert_int_eq(rep.calls, 1);
+	app_clear(&app);
+}
+END_TEST
+
 START_TEST(garbage_closes_one_connection)
 {
 	static const uint8_t garbage[20] = { 2, 0, 0, 20 };	/* version 2 */
@@ -1408,6 +1746,11 @@ suite_dia_peer(void)
 	tcase_add_test(tc, watchdog_keeps_alive);
 	tcase_add_test(tc, dpr_on_client_free);
 	tcase_add_test(tc, dpr_on_server_free);
+	tcase_add_test(tc, client_shutdown_waits_for_dpa);
+	tcase_add_test(tc, client_shutdown_times_out);
+	tcase_add_test(tc, server_shutdown_clean_close);
+	tcase_add_test(tc, shutdown_both_sides);
+	tcase_add_test(tc, shutdown_edges);
 	tcase_add_test(tc, garbage_closes_one_connection);
 	tcase_add_test(tc, oversized_message_closes);
 	tcase_add_test(tc, output_cap_closes_non_reader);
