@@ -60,6 +60,7 @@ include common/module.mk
 include ue/module.mk
 include hss-stub/module.mk
 include bsf/module.mk
+include presence/module.mk
 include tests/unit/module.mk
 include tests/e2e/module.mk
 include tests/fuzz/module.mk

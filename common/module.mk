@@ -18,7 +18,10 @@ COMMON_SRCS := \
 	common/daemon.c \
 	common/xml.c \
 	common/httpc.c \
-	common/dia_peer.c
+	common/http.c \
+	common/http2.c \
+	common/dia_peer.c \
+	common/xcap_uri.c
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCOMMON := $(BUILD)/libcommon.a

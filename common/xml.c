@@ -137,6 +137,14 @@ xml_parse(const char *buf, size_t len, size_t max, char *err, size_t errlen)
 		    "%zu)", len, max);
 		return NULL;
 	}
+	/* libxml2 stops silently at a NUL after the root element: what
+	 * follows would be stored unchecked. NUL is never an XML character. */
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "NUL octet at offset %zu: not an XML "
+		    "character", (size_t)((const char *)memchr(buf, '\0', len) -
+		    buf));
+		return NULL;
+	}
 	xmlInitParser();
 	if ((ctxt = xmlCreateMemoryParserCtxt(buf, (int)len)) == NULL) {
 		snprintf(err, errlen, "out of memory");

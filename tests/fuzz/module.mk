@@ -11,7 +11,7 @@
 #   make fuzz-corpus    regenerates tests/fuzz/diameter/corpus/ seeds
 #
 # A target is added by naming it in FUZZ_TARGETS.
-FUZZ_TARGETS := diameter digest
+FUZZ_TARGETS := diameter digest xcap_uri
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60

@@ -13,7 +13,9 @@ UNIT_SRCS := \
 	tests/unit/test_ue_crypto.c \
 	tests/unit/test_diameter.c \
 	tests/unit/test_dia_peer.c \
-	tests/unit/test_xml.c
+	tests/unit/test_xml.c \
+	tests/unit/test_http.c \
+	tests/unit/test_xcap_uri.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(UNIT_OBJS:.o=.d)
@@ -41,3 +43,18 @@ $(BUILD)/obj/tests/unit/bsf_store_tests.o: CPPFLAGS += -Ibsf -Ihss-stub
 $(BUILD)/tests/bsf-store-tests: $(BSF_UNIT_OBJS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BSF_UNIT_OBJS) $(LIBCOMMON) $(CHECK_LIBS) $(PKG_LIBS)
+
+# The presence server's XCAP node engine (presence/presence_node.c) in its
+# own Check runner, selectors parsed by common/xcap_uri.c.
+NODE_UNIT_OBJS := $(BUILD)/obj/tests/unit/presence_node_tests.o \
+	$(BUILD)/obj/presence/presence_node.o
+DEPFILES += $(NODE_UNIT_OBJS:.o=.d)
+UNIT_EXTRA_BINS += $(BUILD)/tests/presence-node-tests
+TEST_BINS += $(BUILD)/tests/presence-node-tests
+
+$(BUILD)/obj/tests/unit/presence_node_tests.o: CFLAGS += $(CHECK_CFLAGS)
+$(BUILD)/obj/tests/unit/presence_node_tests.o: CPPFLAGS += -Ipresence
+
+$(BUILD)/tests/presence-node-tests: $(NODE_UNIT_OBJS) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(NODE_UNIT_OBJS) $(LIBCOMMON) $(CHECK_LIBS) $(PKG_LIBS)

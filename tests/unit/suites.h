@@ -21,6 +21,8 @@ Suite	*suite_ue_crypto(void);
 Suite	*suite_diameter(void);
 Suite	*suite_dia_peer(void);
 Suite	*suite_xml(void);
+Suite	*suite_http(void);
+Suite	*suite_xcap_uri(void);
 
 /*
  * Decode the hex text `hex` into `out` (exactly `len` octets) or fail the

@@ -188,6 +188,19 @@ START_TEST(xml_parse_malformed)
 }
 END_TEST
 
+/* Regression: libxml2 stopped at a NUL after the root and accepted the
+ * document, trailing junk included. */
+START_TEST(xml_parse_nul)
+{
+	static const char doc[] = "<a/>\0junk";
+	char err[128];
+
+	ck_assert_ptr_null(xml_parse(doc, sizeof(doc) - 1, 1024, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "NUL octet at offset 4"));
+}
+END_TEST
+
 Suite *
 suite_xml(void)
 {
@@ -200,6 +213,7 @@ suite_xml(void)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, xml_parse_good);
 	tcase_add_test(tc, xml_parse_oversize);
+	tcase_add_test(tc, xml_parse_nul);
 	tcase_add_test(tc, xml_parse_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
