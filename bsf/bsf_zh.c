@@ -198,16 +198,10 @@ bsf_zh_new(struct event_base *base, const struct bsf_conf *c, char *err,
 		return NULL;
 	}
 	zh->c = c;
-	memset(&local, 0, sizeof(local));
-	snprintf(local.origin_host, sizeof(local.origin_host), "%s",
-	    c->origin_host);
-	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s",
-	    c->origin_realm);
-	local.app_id = DIA_APP_ZH;
-	local.tw_ms = (unsigned)c->zh_watchdog_ms;
 	zh->allow[0] = c->zh_hss_host;
 	zh->allow[1] = NULL;
-	local.allow = zh->allow;
+	dia_local_set(&local, c->origin_host, c->origin_realm, DIA_APP_ZH,
+	    (unsigned)c->zh_watchdog_ms, zh->allow);
 	zh->client = dia_client_new(base, &local, c->zh_hss.host,
 	    c->zh_hss.port, (unsigned)c->zh_timeout_ms, err, errlen);
 	if (zh->client == NULL) {

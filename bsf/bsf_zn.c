@@ -431,14 +431,8 @@ bsf_zn_new(struct event_base *base, const struct bsf_conf *c,
 		goto fail;
 	}
 	zn->naf[n] = NULL;
-	memset(&local, 0, sizeof(local));
-	snprintf(local.origin_host, sizeof(local.origin_host), "%s",
-	    c->origin_host);
-	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s",
-	    c->origin_realm);
-	local.app_id = DIA_APP_ZN;
-	local.tw_ms = (unsigned)c->zn_watchdog_ms;
-	local.allow = zn->allow;
+	dia_local_set(&local, c->origin_host, c->origin_realm, DIA_APP_ZN,
+	    (unsigned)c->zn_watchdog_ms, zn->allow);
 	zn->srv = dia_server_new(base, &local, c->zn_listen.host,
 	    c->zn_listen.port, on_request, zn, err, errlen);
 	if (zn->srv == NULL)

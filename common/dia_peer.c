@@ -71,6 +71,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "dia_peer.h"
+#include "bytes.h"
 #include "diameter.h"
 #include "log.h"
 
@@ -261,28 +262,6 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t
-get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
 }
 
 static uint64_t
@@ -1011,19 +990,19 @@ send_error(struct dia_conn *c, const uint8_t *p, size_t len,
 	if (err->result >= 3000 && err->result < 4000)
 		flags |= DIA_FLAG_E;
 	buf_init(&b, n->local.msg_max);
-	dia_build_begin(&d, &b, flags, get24(p + 5), get32(p + 8),
-	    get32(p + 12), get32(p + 16));
+	dia_build_begin(&d, &b, flags, be_get24(p + 5), be_get32(p + 8),
+	    be_get32(p + 12), be_get32(p + 16));
 	if (len >= DIA_HDR_LEN + DIA_AVP_HDR_LEN &&
-	    get32(p + DIA_HDR_LEN) == DIA_AVP_SESSION_ID &&
+	    be_get32(p + DIA_HDR_LEN) == DIA_AVP_SESSION_ID &&
 	    (p[DIA_HDR_LEN + 4] & DIA_AVP_V) == 0) {
-		alen = get24(p + DIA_HDR_LEN + 5);
+		alen = be_get24(p + DIA_HDR_LEN + 5);
 		if (alen > DIA_AVP_HDR_LEN && alen <= len - DIA_HDR_LEN)
 			dia_put_raw(&d, p + DIA_HDR_LEN, alen);
 	}
 	put_origin(&d, n);
 	dia_put_error(&d, err);
 	log_info("dia: %s: %s hbh=0x%08x answered %u (%s): %s", c->addr,
-	    dia_cmd_name(get24(p + 5), 1), get32(p + 12), err->result,
+	    dia_cmd_name(be_get24(p + 5), 1), be_get32(p + 12), err->result,
 	    dia_result_name(err->result), err->reason);
 	return conn_queue_build(c, &d, &b);
 }
@@ -1388,10 +1367,10 @@ conn_message(struct dia_conn *c, const uint8_t *p, size_t len)
 	memset(&err, 0, sizeof(err));
 	if (dia_msg_decode(p, len, &m, &err) == -1) {
 		log_info("dia: %s: malformed %s (%zu octets): %u %s", c->addr,
-		    dia_cmd_name(get24(p + 5), (p[4] & DIA_FLAG_R) != 0), len,
+		    dia_cmd_name(be_get24(p + 5), (p[4] & DIA_FLAG_R) != 0), len,
 		    err.result, err.reason);
 		if (c->state == CONN_WAIT_CER) {
-			if ((p[4] & DIA_FLAG_R) && get24(p + 5) == DIA_CMD_CE) {
+			if ((p[4] & DIA_FLAG_R) && be_get24(p + 5) == DIA_CMD_CE) {
 				(void)send_error(c, p, len, &err);
 				conn_finish(c, "malformed CER");
 			} else
@@ -1403,8 +1382,8 @@ conn_message(struct dia_conn *c, const uint8_t *p, size_t len)
 		else if (n->role == ROLE_CLIENT) {
 			snprintf(why, sizeof(why), "malformed answer: %s",
 			    err.reason);
-			client_fail_hbh((struct dia_client *)n, get32(p + 12),
-			    get24(p + 5), why);
+			client_fail_hbh((struct dia_client *)n, be_get32(p + 12),
+			    be_get24(p + 5), why);
 		}
 		return;
 	}
@@ -2148,12 +2127,12 @@ dia_client_request(struct dia_client *cl, struct buf *msg,
 	do
 		hbh = node_hbh(&cl->node);
 	while (pending_find(cl, hbh) != NULL);
-	put32(msg->data + 12, hbh);
-	if (get32(msg->data + 16) == 0)
-		put32(msg->data + 16, node_e2e(&cl->node));
+	be_put32(msg->data + 12, hbh);
+	if (be_get32(msg->data + 16) == 0)
+		be_put32(msg->data + 16, node_e2e(&cl->node));
 	p->client = cl;
 	p->hbh = hbh;
-	p->cmd = get24(msg->data + 5);
+	p->cmd = be_get24(msg->data + 5);
 	p->cb = cb;
 	p->arg = arg;
 	/* queue first: a write error closes the connection, and this
@@ -2347,4 +2326,17 @@ dia_conn_answer_experimental(struct dia_conn *c, const struct dia_msg *req,
     uint32_t result)
 {
 	return answer_with(c, req, NULL, result);
+}
+
+void
+dia_local_set(struct dia_local *l, const char *origin_host,
+    const char *origin_realm, uint32_t app_id, unsigned tw_ms,
+    const char *const *allow)
+{
+	memset(l, 0, sizeof(*l));
+	snprintf(l->origin_host, sizeof(l->origin_host), "%s", origin_host);
+	snprintf(l->origin_realm, sizeof(l->origin_realm), "%s", origin_realm);
+	l->app_id = app_id;
+	l->tw_ms = tw_ms;
+	l->allow = allow;
 }

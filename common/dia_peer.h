@@ -117,6 +117,14 @@ struct dia_local {
 	const char *const *allow;
 };
 
+/*
+ * Fill `l` for the common case: zero everything else (so defaults apply)
+ * and set the identity, application, watchdog Tw and allow-list.
+ */
+void	dia_local_set(struct dia_local *l, const char *origin_host,
+	    const char *origin_realm, uint32_t app_id, unsigned tw_ms,
+	    const char *const *allow);
+
 /* ---- server ---------------------------------------------------------- */
 
 /*

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "bytes.h"
 #include "diameter.h"
 #include "hex.h"
 #include "secret.h"
@@ -36,36 +37,6 @@
 #define DUMP_LINE_MAX	512
 #define DUMP_HEX_MAX	32	/* octets shown as hex */
 #define DUMP_TEXT_MAX	160	/* characters of text shown */
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t
-get24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static void
-set32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static void
-set24(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 16;
-	p[1] = v >> 8;
-	p[2] = v;
-}
 
 static size_t
 pad4(size_t n)
@@ -139,12 +110,12 @@ synth_failed(struct dia_error *err, const uint8_t *p, size_t avail)
 	err->synth[4] &= DIA_AVP_V | DIA_AVP_M | DIA_AVP_P;
 	hlen = err->synth[4] & DIA_AVP_V ? DIA_AVP_VHDR_LEN : DIA_AVP_HDR_LEN;
 	if (hlen == DIA_AVP_VHDR_LEN)
-		vendor = get32(err->synth + 8);
-	d = dia_dict_avp(get32(err->synth), vendor);
+		vendor = be_get32(err->synth + 8);
+	d = dia_dict_avp(be_get32(err->synth), vendor);
 	if (d != NULL && d->type == DIA_T_GROUPED)
 		d = NULL;	/* a group: the header with an empty payload */
 	n = hlen + type_min_len(d);
-	set24(err->synth + 5, (uint32_t)n);
+	be_put24(err->synth + 5, (uint32_t)n);
 	memset(err->synth + hlen, 0, sizeof(err->synth) - hlen);
 	err->failed = err->synth;
 	err->failed_len = n;
@@ -162,7 +133,7 @@ dia_frame_len(const uint8_t *buf, size_t avail, size_t max)
 		return 0;
 	if (buf[0] != DIA_VERSION)
 		return -1;
-	len = get24(buf + 1);
+	len = be_get24(buf + 1);
 	if (len < DIA_HDR_LEN || len % 4 != 0 || len > max)
 		return -1;
 	return (long)len;
@@ -209,9 +180,9 @@ parse_avps(struct decode *c, size_t off, size_t end, int parent, int depth)
 			synth_failed(c->err, in_ptr(c, p), avail);
 			return -1;
 		}
-		code = get32(p);
+		code = be_get32(p);
 		flags = p[4];
-		alen = get24(p + 5);
+		alen = be_get24(p + 5);
 		hlen = flags & DIA_AVP_V ? DIA_AVP_VHDR_LEN : DIA_AVP_HDR_LEN;
 		if (avail < hlen || alen < hlen || alen > avail) {
 			seterr(c->err, DIA_INVALID_AVP_LENGTH, NULL, 0,
@@ -221,7 +192,7 @@ parse_avps(struct decode *c, size_t off, size_t end, int parent, int depth)
 			synth_failed(c->err, in_ptr(c, p), avail);
 			return -1;
 		}
-		vendor = hlen == DIA_AVP_VHDR_LEN ? get32(p + 8) : 0;
+		vendor = hlen == DIA_AVP_VHDR_LEN ? be_get32(p + 8) : 0;
 		plen = pad4(alen);
 		if (plen > avail) {
 			seterr(c->err, DIA_INVALID_AVP_LENGTH, in_ptr(c, p), alen,
@@ -309,7 +280,7 @@ dia_msg_decode(const uint8_t *buf, size_t len, struct dia_msg **out,
 		    "version %u", buf[0]);
 		return -1;
 	}
-	hlen = get24(buf + 1);
+	hlen = be_get24(buf + 1);
 	if (hlen != len || hlen % 4 != 0) {
 		seterr(err, DIA_INVALID_MESSAGE_LENGTH, NULL, 0,
 		    "length field %u for %zu octets", hlen, len);
@@ -334,10 +305,10 @@ dia_msg_decode(const uint8_t *buf, size_t len, struct dia_msg **out,
 	msg->len = len;
 	msg->version = buf[0];
 	msg->flags = flags;
-	msg->cmd = get24(buf + 5);
-	msg->app = get32(buf + 8);
-	msg->hbh = get32(buf + 12);
-	msg->e2e = get32(buf + 16);
+	msg->cmd = be_get24(buf + 5);
+	msg->app = be_get32(buf + 8);
+	msg->hbh = be_get32(buf + 12);
+	msg->e2e = be_get32(buf + 16);
 
 	/* Every AVP takes at least a header of its own, so this bounds the
 	 * count at every nesting level together: one allocation. */
@@ -459,11 +430,11 @@ dia_msg_require(const struct dia_msg *msg, const struct dia_avp *parent,
 	n = hlen + (d != NULL && d->type != DIA_T_GROUPED ?
 	    type_min_len(d) : 0);
 	memset(err->synth, 0, sizeof(err->synth));
-	set32(err->synth, code);
+	be_put32(err->synth, code);
 	err->synth[4] = flags;
-	set24(err->synth + 5, (uint32_t)n);
+	be_put24(err->synth + 5, (uint32_t)n);
 	if (vendor != 0)
-		set32(err->synth + 8, vendor);
+		be_put32(err->synth + 8, vendor);
 	name = d != NULL ? d->name : "AVP";
 	seterr(err, DIA_MISSING_AVP, err->synth, n, "missing %s (%u)", name,
 	    code);
@@ -489,7 +460,7 @@ dia_avp_u32(const struct dia_avp *a, uint32_t *v, struct dia_error *err)
 {
 	if (want_len(a, 4, "32-bit value", err) == -1)
 		return -1;
-	*v = get32(a->data);
+	*v = be_get32(a->data);
 	return 0;
 }
 
@@ -498,7 +469,7 @@ dia_avp_u64(const struct dia_avp *a, uint64_t *v, struct dia_error *err)
 {
 	if (want_len(a, 8, "64-bit value", err) == -1)
 		return -1;
-	*v = (uint64_t)get32(a->data) << 32 | get32(a->data + 4);
+	*v = (uint64_t)be_get32(a->data) << 32 | be_get32(a->data + 4);
 	return 0;
 }
 
@@ -523,7 +494,7 @@ dia_avp_time(const struct dia_avp *a, time_t *v, struct dia_error *err)
 
 	if (want_len(a, 4, "Time", err) == -1)
 		return -1;
-	ntp = get32(a->data);
+	ntp = be_get32(a->data);
 	/* RFC 6733 §4.3.1, RFC 4330 §3: top bit set, 1968–2036 from 1900;
 	 * clear, 2036–2104 from the 2036 wrap. */
 	if (ntp & 0x80000000u)
@@ -703,12 +674,12 @@ build_header(struct dia_build *d, struct buf *b, uint8_t flags,
 		return;
 	}
 	h[0] = DIA_VERSION;
-	set24(h + 1, 0);		/* patched by dia_build_end() */
+	be_put24(h + 1, 0);		/* patched by dia_build_end() */
 	h[4] = flags;
-	set24(h + 5, cmd);
-	set32(h + 8, app);
-	set32(h + 12, hbh);
-	set32(h + 16, e2e);
+	be_put24(h + 5, cmd);
+	be_put32(h + 8, app);
+	be_put32(h + 12, hbh);
+	be_put32(h + 16, e2e);
 	build_append(d, h, sizeof(h));
 }
 
@@ -749,11 +720,11 @@ avp_header(struct dia_build *d, uint32_t code, uint8_t flags,
 		d->failed = 1;
 		return;
 	}
-	set32(h, code);
+	be_put32(h, code);
 	h[4] = flags;
-	set24(h + 5, (uint32_t)(hlen + len));
+	be_put24(h + 5, (uint32_t)(hlen + len));
 	if (vendor != 0)
-		set32(h + 8, vendor);
+		be_put32(h + 8, vendor);
 	build_append(d, h, hlen);
 }
 
@@ -786,7 +757,7 @@ dia_put_u32(struct dia_build *d, uint32_t code, uint8_t flags,
 {
 	uint8_t p[4];
 
-	set32(p, v);
+	be_put32(p, v);
 	dia_put(d, code, flags, vendor, p, sizeof(p));
 }
 
@@ -796,8 +767,8 @@ dia_put_u64(struct dia_build *d, uint32_t code, uint8_t flags,
 {
 	uint8_t p[8];
 
-	set32(p, (uint32_t)(v >> 32));
-	set32(p + 4, (uint32_t)v);
+	be_put32(p, (uint32_t)(v >> 32));
+	be_put32(p + 4, (uint32_t)v);
 	dia_put(d, code, flags, vendor, p, sizeof(p));
 }
 
@@ -867,7 +838,7 @@ dia_put_raw(struct dia_build *d, const uint8_t *raw, size_t len)
 
 	if (d->failed)
 		return;
-	if (raw == NULL || len < DIA_AVP_HDR_LEN || get24(raw + 5) != len) {
+	if (raw == NULL || len < DIA_AVP_HDR_LEN || be_get24(raw + 5) != len) {
 		d->failed = 1;
 		return;
 	}
@@ -912,7 +883,7 @@ dia_group_end(struct dia_build *d)
 		return;
 	}
 	/* Children are padded, so the group's length is a multiple of 4. */
-	set24(d->b->data + off + 5, (uint32_t)len);
+	be_put24(d->b->data + off + 5, (uint32_t)len);
 }
 
 int
@@ -931,7 +902,7 @@ dia_build_end(struct dia_build *d)
 		d->b->len = d->start;
 		return -1;
 	}
-	set24(d->b->data + d->start + 1, (uint32_t)len);
+	be_put24(d->b->data + d->start + 1, (uint32_t)len);
 	return 0;
 }
 

@@ -524,17 +524,13 @@ parse_predicates(struct xcap_uri *u, const char **pp, struct xcap_step *st,
 				return -1;
 			}
 		}
-		if (v == 0) {
-			seterr(err, errlen, "node selector: position at offset "
-			    "%zu must be 1 or more", (size_t)(*pp - sel));
-			return -1;
-		}
 		if (*p != ']') {
 			seterr(err, errlen, "node selector: missing ']' at "
 			    "offset %zu after the position", (size_t)(p - sel));
 			return -1;
 		}
 		st->position = v;
+		st->has_position = 1;
 		p++;
 		if (*p == '[') {
 			if (p[1] != '@') {
@@ -1290,7 +1286,7 @@ xcap_uri_format(const struct xcap_uri *u, const char *root, size_t nsteps,
 			st = &u->step[i];
 			put_str(&w, "/");
 			put_qname(&w, &st->name);
-			if (st->position > 0) {
+			if (st->has_position) {
 				snprintf(num, sizeof(num), "%%5B%lu%%5D",
 				    st->position);
 				put_str(&w, num);

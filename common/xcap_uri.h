@@ -74,7 +74,10 @@ struct xcap_qname {
 struct xcap_step {
 	struct xcap_qname	 name;
 	int			 any;		/* "*": any element */
-	unsigned long		 position;	/* 1-based; 0 = none */
+	int			 has_position;	/* [N] given */
+	unsigned long		 position;	/* N; [0] parses (RFC 4825's
+						 * grammar allows it) and selects
+						 * nothing */
 	int			 has_attr;	/* [@attr="value"] present */
 	struct xcap_qname	 attr;		/* unprefixed: no namespace */
 	const char		*value;		/* decoded AttValue */

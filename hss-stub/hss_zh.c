@@ -389,14 +389,8 @@ hss_zh_new(struct event_base *base, const struct hss_conf *c,
 		return NULL;
 	}
 	zh->allow[n] = NULL;
-	memset(&local, 0, sizeof(local));
-	snprintf(local.origin_host, sizeof(local.origin_host), "%s",
-	    c->origin_host);
-	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s",
-	    c->origin_realm);
-	local.app_id = DIA_APP_ZH;
-	local.tw_ms = (unsigned)c->watchdog_ms;
-	local.allow = zh->allow;
+	dia_local_set(&local, c->origin_host, c->origin_realm, DIA_APP_ZH,
+	    (unsigned)c->watchdog_ms, zh->allow);
 	zh->srv = dia_server_new(base, &local, c->zh_listen.host,
 	    c->zh_listen.port, on_request, zh, err, errlen);
 	if (zh->srv == NULL) {

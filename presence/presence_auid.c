@@ -158,6 +158,86 @@ pres_auid_at(size_t i)
 	return i < N_USAGES ? &usages[i] : NULL;
 }
 
+/* Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates,
+ * nothing above U+10FFFF. Bounded by `n`; needs no terminator. */
+static int
+utf8_ok(const uint8_t *p, size_t n)
+{
+	static const uint32_t min[4] = { 0, 0x80, 0x800, 0x10000 };
+	size_t i = 0, k, j;
+	uint32_t cp;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			k = 1;
+			cp = p[i] & 0x1f;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			k = 2;
+			cp = p[i] & 0x0f;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			k = 3;
+			cp = p[i] & 0x07;
+		} else
+			return 0;
+		if (k >= n - i)
+			return 0;
+		for (j = 1; j <= k; j++) {
+			if ((p[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + j] & 0x3f);
+		}
+		if (cp < min[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/*
+ * XCAP documents are UTF-8 (RFC 4825 §6; XCAP.md §1.9 not-utf-8): no
+ * UTF-16 byte-order mark, no encoding declaration naming another charset,
+ * and only well-formed UTF-8 sequences. 0 when so, else -1 with err.
+ */
+static int
+check_utf8(const uint8_t *body, size_t len, struct pres_error *err)
+{
+	const char *enc, *end;
+	size_t n;
+
+	if (len >= 2 && ((body[0] == 0xfe && body[1] == 0xff) ||
+	    (body[0] == 0xff && body[1] == 0xfe))) {
+		set_error(err, "not-utf-8", "UTF-16 byte-order mark");
+		return -1;
+	}
+	if (len > 5 && memcmp(body, "<?xml", 5) == 0 &&
+	    (end = memchr(body, '>', len)) != NULL &&
+	    (enc = memmem(body, (size_t)(end - (const char *)body), "encoding",
+	    8)) != NULL) {
+		enc += 8;
+		while (enc < end && (*enc == ' ' || *enc == '=' || *enc == '"' ||
+		    *enc == '\''))
+			enc++;
+		for (n = 0; enc + n < end && strchr("\"' ?", enc[n]) == NULL; n++)
+			;
+		if (!((n == 5 && strncasecmp(enc, "UTF-8", 5) == 0) ||
+		    (n == 4 && strncasecmp(enc, "UTF8", 4) == 0))) {
+			set_error(err, "not-utf-8", "the XML declaration names "
+			    "%.*s; XCAP documents are UTF-8", (int)(n > 32 ?
+			    32 : n), enc);
+			return -1;
+		}
+	}
+	if (!utf8_ok(body, len)) {
+		set_error(err, "not-utf-8", "the body is not well-formed UTF-8");
+		return -1;
+	}
+	return 0;
+}
+
 int
 pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
     size_t max, struct pres_error *err)
@@ -170,6 +250,8 @@ pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
 	int rc = -1;
 
 	memset(err, 0, sizeof(*err));
+	if (check_utf8(body, len, err) != 0)
+		return -1;
 	if ((doc = xml_parse((const char *)body, len, max, why,
 	    sizeof(why))) == NULL) {
 		set_error(err, "not-well-formed", "%s", why);

@@ -616,7 +616,7 @@ eval_steps(xmlDoc *doc, const struct xcap_uri *u, size_t nsteps,
 	if (nsteps == 0 || root == NULL)
 		return 0;
 	s = &u->step[0];
-	if (name_test(root, s) && s->position <= 1) {
+	if (name_test(root, s) && (!s->has_position || s->position == 1)) {
 		if ((r = attr_test(root, s)) < 0)
 			goto fail;
 		if (r && set_add(&cur, root) != 0)
@@ -632,7 +632,7 @@ eval_steps(xmlDoc *doc, const struct xcap_uri *u, size_t nsteps,
 				    !name_test(c, s))
 					continue;
 				pos++;
-				if (s->position != 0 && pos != s->position)
+				if (s->has_position && pos != s->position)
 					continue;
 				if ((r = attr_test(c, s)) < 0)
 					goto fail;
@@ -1118,13 +1118,16 @@ insert_point(struct pdoc *pd, xmlNode *parent, const struct xcap_step *s,
 		if (s->position >= 2 && m == s->position - 1)
 			nth = last;
 	}
-	if (pe == NULL || (s->position > 0 && s->position > m + 1))
+	/* [0] names no position at all: nothing can be inserted there
+	 * (XCAP.md §1.6, OpenXCAP: 409 cannot-insert) */
+	if (pe == NULL || (s->has_position && (s->position == 0 ||
+	    s->position > m + 1)))
 		return -1;
 	if (s->position >= 2)
 		*off = nth->end;		/* after the (N-1)-th match */
 	else if (s->position == 1 && first != NULL)
 		*off = first->start;		/* before the first match */
-	else if (s->position == 0 && last != NULL)
+	else if (!s->has_position && last != NULL)
 		*off = last->end;		/* after the last match */
 	else if (pe->empty) {
 		*off = pe->etag;	/* <p/>: "/>" becomes ">...</p>" */
@@ -1292,7 +1295,7 @@ put_element(struct pdoc *pd, const uint8_t *doc, size_t len,
 			goto out;
 		}
 		parent = ps.v[0];
-		if (last->any && last->position == 0 &&
+		if (last->any && !last->has_position &&
 		    body_name(pd, doc, len, parent, body, blen, out, &trial,
 		    &bel, err) != 0)
 			goto out;

@@ -313,14 +313,9 @@ e2e_dia_open(const char *host, const char *realm, uint32_t app, uint16_t port)
 	ck_assert(d != NULL);
 	d->base = event_base_new();
 	d->timer = evtimer_new(d->base, on_timer, d->base);
-	memset(&local, 0, sizeof(local));
-	snprintf(local.origin_host, sizeof(local.origin_host), "%s", host);
-	snprintf(local.origin_realm, sizeof(local.origin_realm), "%s", realm);
-	local.app_id = app;
-	local.tw_ms = 30000;
-	local.reconnect_min_ms = 60000;	/* one try is enough for a test */
 	d->allow[0] = "*";
-	local.allow = d->allow;
+	dia_local_set(&local, host, realm, app, 30000, d->allow);
+	local.reconnect_min_ms = 60000;	/* one try is enough for a test */
 	d->client = dia_client_new(d->base, &local, "127.0.0.1", port, 5000,
 	    err, sizeof(err));
 	ck_assert_msg(d->client != NULL, "dia_client_new: %s", err);

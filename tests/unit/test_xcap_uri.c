@@ -7,6 +7,7 @@
  * with its reason.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "suites.h"
@@ -728,8 +729,6 @@ static const struct bad_vec bad_vecs[] = {
 	  "node selector: empty step at offset 0" },
 	{ RL_DOC "resource-lists/list[]", EBAD,
 	  "node selector: empty predicate \"[]\" at offset 19" },
-	{ RL_DOC "resource-lists/list[0]", EBAD,
-	  "node selector: position at offset 19 must be 1 or more" },
 	{ RL_DOC "resource-lists/list[2147483648]", EBAD,
 	  "node selector: position at offset 19 too large (max 2147483647)" },
 	{ RL_DOC "resource-lists/list[1", EBAD,
@@ -995,6 +994,30 @@ START_TEST(reject_null_args)
 }
 END_TEST
 
+/* [0] is in the grammar (1*DIGIT); it selects nothing, so an element PUT
+ * there is 409 cannot-insert (XCAP.md §1.6) rather than a 400. */
+START_TEST(position_zero_parses)
+{
+	struct xcap_uri *u = calloc(1, sizeof(*u));
+	char err[256], out[512];
+
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(xcap_uri_parse("/xcap-root/resource-lists/users/"
+	    "sip:joe@example.com/index/~~/resource-lists/list[1]/*[0]",
+	    "/xcap-root", u, err, sizeof(err)), 0);
+	ck_assert_int_eq(u->step[1].has_position, 1);
+	ck_assert_uint_eq(u->step[1].position, 1);
+	ck_assert_int_eq(u->step[2].has_position, 1);
+	ck_assert_uint_eq(u->step[2].position, 0);
+	ck_assert_int_eq(u->step[0].has_position, 0);
+	ck_assert_int_gt(xcap_uri_format(u, "/xcap-root", u->nsteps, 1, out,
+	    sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "*%5B0%5D"));
+	xcap_uri_clear(u);
+	free(u);
+}
+END_TEST
+
 Suite *
 suite_xcap_uri(void)
 {
@@ -1012,6 +1035,7 @@ suite_xcap_uri(void)
 	tcase_add_test(tc, attribute_selector);
 	tcase_add_test(tc, namespace_selector);
 	tcase_add_test(tc, position_and_attribute);
+	tcase_add_test(tc, position_zero_parses);
 	tcase_add_test(tc, wildcard_steps);
 	tcase_add_test(tc, single_quotes_hold_double);
 	tcase_add_test(tc, double_quotes_hold_single);
