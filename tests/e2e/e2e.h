@@ -108,5 +108,6 @@ Suite		*suite_e2e_ue(void);
 Suite		*suite_e2e_interop(void);
 Suite		*suite_e2e_bsf(void);
 Suite		*suite_e2e_conformance(void);
+Suite		*suite_e2e_presence(void);
 
 #endif

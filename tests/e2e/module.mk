@@ -6,7 +6,8 @@ E2E_SRCS := \
 	tests/e2e/test_interop.c \
 	tests/e2e/test_bsf.c \
 	tests/e2e/test_ue.c \
-	tests/e2e/test_conformance.c
+	tests/e2e/test_conformance.c \
+	tests/e2e/test_presence.c
 
 E2E_OBJS := $(E2E_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(E2E_OBJS:.o=.d)
