@@ -10,8 +10,14 @@
 #                       committed corpus is only read)
 #   make fuzz-corpus    regenerates tests/fuzz/diameter/corpus/ seeds
 #
-# A target is added by naming it in FUZZ_TARGETS.
-FUZZ_TARGETS := diameter digest xcap_uri
+# A target is added by naming it in FUZZ_TARGETS. Sources it needs beyond
+# common/ go in FUZZ_EXTRA_SRCS_NAME: their normal objects are linked into
+# the replay binary, instrumented copies into the libFuzzer one, and their
+# folders are on the harness's include path.
+FUZZ_TARGETS := diameter digest xcap_uri xcap_node
+
+# The presence server's XCAP node engine.
+FUZZ_EXTRA_SRCS_xcap_node := presence/presence_node.c
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
@@ -30,18 +36,29 @@ TEST_BINS += $(FUZZ_REPLAYS)
 $(FUZZ_REPLAY_OBJ) $(FUZZ_HARNESS_OBJS): CPPFLAGS += -Itests/fuzz
 
 # Per target: the replay binary (harness + replay.c main(), normal
-# toolchain) and the libFuzzer binary (clang, see below).
+# toolchain) and the libFuzzer binary (clang, see below), each with the
+# target's extra objects built by the same toolchain.
 define FUZZ_TARGET_RULES
+FUZZ_EXTRA_OBJS_$(1) := $$(FUZZ_EXTRA_SRCS_$(1):%.c=$$(BUILD)/obj/%.o)
+FUZZ_EXTRA_FOBJS_$(1) := $$(FUZZ_EXTRA_SRCS_$(1):%.c=$$(FUZZ_OBJDIR)/%.o)
+DEPFILES += $$(FUZZ_EXTRA_FOBJS_$(1):.o=.d)
+
+$$(BUILD)/obj/tests/fuzz/$(1)/fuzz_$(1).o \
+$$(FUZZ_OBJDIR)/tests/fuzz/$(1)/fuzz_$(1).o: \
+    CPPFLAGS += $$(patsubst %/,-I%,$$(sort $$(dir $$(FUZZ_EXTRA_SRCS_$(1)))))
+
 $$(BUILD)/tests/fuzz/fuzz-$(1)-replay: $$(BUILD)/obj/tests/fuzz/$(1)/fuzz_$(1).o \
-    $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON)
+    $$(FUZZ_EXTRA_OBJS_$(1)) $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$< $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON) $$(PKG_LIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $$(FUZZ_EXTRA_OBJS_$(1)) \
+	  $$(FUZZ_REPLAY_OBJ) $$(LIBCOMMON) $$(PKG_LIBS)
 
 $$(BUILD)/fuzz/fuzz-$(1): $$(FUZZ_OBJDIR)/tests/fuzz/$(1)/fuzz_$(1).o \
-    $$(BUILD)/fuzz/libcommon-fuzz.a
+    $$(FUZZ_EXTRA_FOBJS_$(1)) $$(BUILD)/fuzz/libcommon-fuzz.a
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) -fsanitize=fuzzer $$(FUZZ_SANFLAGS) -o $$@ $$< \
-	  $$(BUILD)/fuzz/libcommon-fuzz.a $$(PKG_LIBS)
+	  $$(FUZZ_EXTRA_FOBJS_$(1)) $$(BUILD)/fuzz/libcommon-fuzz.a \
+	  $$(PKG_LIBS)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULES,$(t))))
 
@@ -67,6 +84,13 @@ $(FUZZ_OBJDIR)/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) \
 	  -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+# Program sources a target names in FUZZ_EXTRA_SRCS_NAME (the more
+# specific rules above win for common/ and tests/fuzz/).
+$(FUZZ_OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	  $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/fuzz/libcommon-fuzz.a: $(FUZZ_COMMON_OBJS)
 	@mkdir -p $(@D)
