@@ -31,12 +31,12 @@
  * makes the exit status 1; the first one is printed.
  *
  * Each MAR makes hss-stub commit one SQLite transaction (the SQN,
- * hss_store_next_sqn) and write one HSS-MAR-OK event line; both are part
+ * hss_store_mar) and write one HSS-MAR-OK event line; both are part
  * of what is measured. Client and server share the host's CPUs.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +47,7 @@
 
 #include <event2/event.h>
 
+#include "bench_util.h"
 #include "buf.h"
 #include "dia_peer.h"
 #include "diameter.h"
@@ -54,18 +55,6 @@
 
 #ifndef BENCH_CFLAGS
 #define BENCH_CFLAGS	"?"
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-#define BENCH_SELF_SAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || \
-    __has_feature(undefined_behavior_sanitizer)
-#define BENCH_SELF_SAN	1
-#endif
-#endif
-#ifndef BENCH_SELF_SAN
-#define BENCH_SELF_SAN	0
 #endif
 
 #define BSF_HOST		"bsf.ims.example.org"
@@ -79,8 +68,6 @@
 #define REQUEST_TIMEOUT_MS	5000
 #define OPEN_TIMEOUT_MS		5000
 #define MAR_MAX			4096	/* one MAR is ~300 octets */
-#define LAT_MAX			(16u << 20)	/* latencies kept/run */
-#define ENV_VALUE_MAX		1024
 
 /* One request slot: C of them keep C MARs in flight. */
 struct slot {
@@ -105,7 +92,6 @@ struct run {
 struct bench {
 	struct event_base	*base;
 	struct dia_client	*client;
-	struct event		*timer;
 	const char		*impi;
 	const char		*realm;
 	const char		*origin_host;
@@ -128,35 +114,9 @@ struct target {
 	char	realm[256];
 	char	hss_host[256];
 	char	tester_host[256];
-	char	db[ENV_VALUE_MAX];
+	char	db[BENCH_ENV_VALUE_MAX];
 	long	pid;
 };
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...);
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bench-zh: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		die("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* --- the requests --------------------------------------------------------- */
 
@@ -269,7 +229,7 @@ slot_send(struct slot *s)
 		bench_error(b, "cannot build a MAR (IMPI or realm too long?)");
 		return -1;
 	}
-	s->t_send = now_ns();
+	s->t_send = bench_now_ns();
 	if (dia_client_request(b->client, &s->msg, REQUEST_TIMEOUT_MS,
 	    on_answer, s) != 0) {
 		bench_error(b, "dia_client_request refused the MAR (%s)",
@@ -283,20 +243,8 @@ slot_send(struct slot *s)
 static void
 record(struct run *r, uint64_t ns)
 {
-	uint64_t *p;
-	size_t cap;
-
 	r->n++;
-	if (r->nlat == r->cap) {
-		if (r->cap >= LAT_MAX)
-			return;	/* percentiles of the first ones */
-		cap = r->cap ? 2 * r->cap : 65536;
-		if ((p = realloc(r->lat, cap * sizeof(*p))) == NULL)
-			die("out of memory for %zu latencies", cap);
-		r->lat = p;
-		r->cap = cap;
-	}
-	r->lat[r->nlat++] = ns;
+	bench_lat_push(&r->lat, &r->nlat, &r->cap, ns);
 }
 
 static void
@@ -304,7 +252,7 @@ on_answer(void *arg, const struct dia_msg *answer, const char *error)
 {
 	struct slot *s = arg;
 	struct bench *b = s->b;
-	uint64_t t = now_ns();
+	uint64_t t = bench_now_ns();
 	const char *bad;
 	char why[128];
 
@@ -324,67 +272,6 @@ on_answer(void *arg, const struct dia_msg *answer, const char *error)
 
 /* --- runs ----------------------------------------------------------------- */
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile `p` (0..100] of the sorted `v`, in us. */
-static double
-pct(const uint64_t *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)ceil(p / 100.0 * (double)n);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return (double)v[k - 1] / 1000.0;
-}
-
-/*
- * CPU time (user + system) of process `pid` in us, from /proc/PID/stat
- * (fields 14 and 15, in clock ticks); -1 when unreadable.
- */
-static double
-proc_cpu_us(long pid)
-{
-	FILE *f;
-	char path[64], line[1024], *p;
-	unsigned long long ut, st;
-	long hz = sysconf(_SC_CLK_TCK);
-	int ok;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (pid <= 0 || hz <= 0 || (f = fopen(path, "r")) == NULL)
-		return -1;
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	/* The command name may hold spaces and parentheses: skip past
-	 * the last ')', then state (3) .. stime (15). */
-	if (!ok || (p = strrchr(line, ')')) == NULL || sscanf(p + 1,
-	    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	    &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) * 1e6 / (double)hz;
-}
-
-static double
-self_cpu_us(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		return -1;
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 static void
 run_inflight(struct bench *b, struct run *r, double warmup, double seconds)
 {
@@ -395,10 +282,10 @@ run_inflight(struct bench *b, struct run *r, double warmup, double seconds)
 	b->run = r;
 	b->slots = calloc(r->inflight, sizeof(*b->slots));
 	if (b->slots == NULL)
-		die("out of memory");
-	hss0 = proc_cpu_us(b->hss_pid);
-	self0 = self_cpu_us();
-	t0 = now_ns();
+		bench_die("out of memory");
+	hss0 = bench_proc_cpu_us(b->hss_pid, NULL);
+	self0 = bench_self_cpu_us();
+	t0 = bench_now_ns();
 	b->t_window = t0 + (uint64_t)(warmup * 1e9);
 	b->t_end = b->t_window + (uint64_t)(seconds * 1e9);
 	b->in_flight = 0;
@@ -412,8 +299,8 @@ run_inflight(struct bench *b, struct run *r, double warmup, double seconds)
 	 * the drain arrives (or each request's timeout fires). */
 	if (b->in_flight > 0)
 		event_base_dispatch(b->base);
-	hss1 = proc_cpu_us(b->hss_pid);
-	self1 = self_cpu_us();
+	hss1 = bench_proc_cpu_us(b->hss_pid, NULL);
+	self1 = bench_self_cpu_us();
 	r->hss_us = r->self_us = -1;
 	if (r->answers > 0 && hss0 >= 0 && hss1 >= 0)
 		r->hss_us = (hss1 - hss0) / (double)r->answers;
@@ -425,20 +312,12 @@ run_inflight(struct bench *b, struct run *r, double warmup, double seconds)
 	b->slots = NULL;
 
 	r->rate = (double)r->n / seconds;
-	qsort(r->lat, r->nlat, sizeof(*r->lat), cmp_u64);
-	r->p50 = pct(r->lat, r->nlat, 50);
-	r->p90 = pct(r->lat, r->nlat, 90);
-	r->p99 = pct(r->lat, r->nlat, 99);
-	r->p999 = pct(r->lat, r->nlat, 99.9);
-	r->max = pct(r->lat, r->nlat, 100);
-}
-
-static void
-on_open_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	event_base_loopbreak(arg);
+	bench_lat_sort(r->lat, r->nlat);
+	r->p50 = bench_pct(r->lat, r->nlat, 50);
+	r->p90 = bench_pct(r->lat, r->nlat, 90);
+	r->p99 = bench_pct(r->lat, r->nlat, 99);
+	r->p999 = bench_pct(r->lat, r->nlat, 99.9);
+	r->max = bench_pct(r->lat, r->nlat, 100);
 }
 
 /* Connect and wait for CER/CEA; die with a reason if it does not open. */
@@ -447,9 +326,6 @@ bench_open(struct bench *b, const struct target *t)
 {
 	struct dia_local local;
 	const char *allow[2];
-	struct timeval tv = { 0, 20000 };
-	char err[256];
-	uint64_t deadline;
 
 	memset(&local, 0, sizeof(local));
 	snprintf(local.origin_host, sizeof(local.origin_host), "%s",
@@ -464,22 +340,11 @@ bench_open(struct bench *b, const struct target *t)
 	allow[1] = NULL;
 	local.allow = allow;
 	if ((b->base = event_base_new()) == NULL)
-		die("event_base_new failed");
-	if ((b->timer = evtimer_new(b->base, on_open_timer, b->base)) == NULL)
-		die("evtimer_new failed");
-	b->client = dia_client_new(b->base, &local, t->addr, (uint16_t)t->port,
-	    REQUEST_TIMEOUT_MS, err, sizeof(err));
-	if (b->client == NULL)
-		die("dia_client_new: %s", err);
-	deadline = now_ns() + (uint64_t)OPEN_TIMEOUT_MS * 1000000u;
-	while (!dia_client_is_open(b->client) &&
-	    dia_client_refusals(b->client) == 0 && now_ns() < deadline) {
-		evtimer_add(b->timer, &tv);
-		event_base_loop(b->base, EVLOOP_ONCE);
-	}
-	evtimer_del(b->timer);
+		bench_die("event_base_new failed");
+	b->client = bench_dia_open(b->base, &local, t->addr, (uint16_t)t->port,
+	    REQUEST_TIMEOUT_MS, OPEN_TIMEOUT_MS);
 	if (!dia_client_is_open(b->client))
-		die("no Zh connection to %s port %ld as %s (%s)", t->addr,
+		bench_die("no Zh connection to %s port %ld as %s (%s)", t->addr,
 		    t->port, b->origin_host,
 		    dia_client_refusals(b->client) ? "refused at CER" :
 		    "not open in time");
@@ -491,105 +356,35 @@ bench_close(struct bench *b)
 	dia_client_free(b->client);
 	/* let the DPR go out */
 	event_base_loop(b->base, EVLOOP_NONBLOCK);
-	event_free(b->timer);
 	event_base_free(b->base);
 }
 
 /* --- what is measured against ------------------------------------------- */
 
-/* KEY=VALUE lines of stack.env into `t` (unknown keys ignored). */
+/* The stack.env keys bench-zh uses into `t` (others ignored). */
 static void
 read_env(const char *path, struct target *t)
 {
-	FILE *f;
-	char line[ENV_VALUE_MAX + 64], *v, *end;
+	static struct bench_env e;
+	const char *v;
 
-	if ((f = fopen(path, "r")) == NULL)
-		die("%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || (v = strchr(line, '=')) == NULL)
-			continue;
-		*v++ = '\0';
-		if (strcmp(line, "HSS_ZH_PORT") == 0) {
-			errno = 0;
-			t->port = strtol(v, &end, 10);
-			if (errno || *end != '\0')
-				die("%s: bad HSS_ZH_PORT", path);
-		} else if (strcmp(line, "HSS_STUB_PID") == 0) {
-			errno = 0;
-			t->pid = strtol(v, &end, 10);
-			if (errno || *end != '\0')
-				die("%s: bad HSS_STUB_PID", path);
-		} else if (strcmp(line, "IMPI") == 0)
-			snprintf(t->impi, sizeof(t->impi), "%s", v);
-		else if (strcmp(line, "HSS_REALM") == 0)
-			snprintf(t->realm, sizeof(t->realm), "%s", v);
-		else if (strcmp(line, "HSS_ORIGIN_HOST") == 0)
-			snprintf(t->hss_host, sizeof(t->hss_host), "%s", v);
-		else if (strcmp(line, "TESTER_ORIGIN_HOST") == 0)
-			snprintf(t->tester_host, sizeof(t->tester_host), "%s",
-			    v);
-		else if (strcmp(line, "HSS_DB") == 0)
-			snprintf(t->db, sizeof(t->db), "%s", v);
-	}
-	fclose(f);
+	bench_env_read(&e, path);
+	t->port = bench_env_long(&e, "HSS_ZH_PORT", LONG_MIN,
+	    LONG_MAX);
+	t->pid = bench_env_long(&e, "HSS_STUB_PID", LONG_MIN,
+	    LONG_MAX);
+	if ((v = bench_env_opt(&e, "IMPI")) != NULL)
+		snprintf(t->impi, sizeof(t->impi), "%s", v);
+	if ((v = bench_env_opt(&e, "HSS_REALM")) != NULL)
+		snprintf(t->realm, sizeof(t->realm), "%s", v);
+	if ((v = bench_env_opt(&e, "HSS_ORIGIN_HOST")) != NULL)
+		snprintf(t->hss_host, sizeof(t->hss_host), "%s", v);
+	if ((v = bench_env_opt(&e, "TESTER_ORIGIN_HOST")) != NULL)
+		snprintf(t->tester_host, sizeof(t->tester_host), "%s", v);
+	if ((v = bench_env_opt(&e, "HSS_DB")) != NULL)
+		snprintf(t->db, sizeof(t->db), "%s", v);
 	if (t->port == 0)
-		die("%s: no HSS_ZH_PORT", path);
-}
-
-/* Does the file at `path` hold any of `needles`? 1, 0, or -1 unreadable. */
-static int
-file_has(const char *path, const char *const *needles)
-{
-	static char chunk[1 << 16];
-	size_t keep = 64, have = 0, n;
-	int fd, i, found = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	/* Overlap chunks by `keep` octets so no needle is split. */
-	while (!found && (n = (size_t)read(fd, chunk + have,
-	    sizeof(chunk) - have)) > 0 && n != (size_t)-1) {
-		have += n;
-		for (i = 0; needles[i] != NULL && !found; i++)
-			found = memmem(chunk, have, needles[i],
-			    strlen(needles[i])) != NULL;
-		if (have > keep) {
-			memmove(chunk, chunk + have - keep, keep);
-			have = keep;
-		}
-	}
-	close(fd);
-	return found;
-}
-
-/*
- * Sanitizers in the running hss-stub: a shared libasan/libubsan in its
- * maps (gcc), or the runtime's symbols linked in (clang). "none", "yes",
- * or "unknown" when the process cannot be inspected.
- */
-static const char *
-hss_san(long pid)
-{
-	static const char *const libs[] = { "libasan", "libubsan", "libtsan",
-		NULL };
-	static const char *const syms[] = { "__asan_init", "__ubsan_handle_",
-		"__tsan_init", NULL };
-	char path[64];
-	int a, b;
-
-	if (pid <= 0)
-		return "unknown";
-	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
-	a = file_has(path, libs);
-	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
-	b = file_has(path, syms);
-	if (a == 1 || b == 1)
-		return "yes";
-	if (a == -1 || b == -1)
-		return "unknown";
-	return "none";
+		bench_die("%s: no HSS_ZH_PORT", path);
 }
 
 /* The journal mode of the SQLite file at `path` from its header (offset
@@ -613,57 +408,6 @@ db_journal(const char *path)
 	if (h[18] == 1 && h[19] == 1)
 		return "rollback";
 	return "unknown";
-}
-
-/* The CPU model from /proc/cpuinfo ("model name" on x86, "Model" on arm). */
-static void
-cpu_model(char *model, size_t size)
-{
-	FILE *f;
-	char line[1024], *p;
-
-	snprintf(model, size, "unknown");
-	if ((f = fopen("/proc/cpuinfo", "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if ((strncmp(line, "model name", 10) == 0 ||
-		    strncmp(line, "Model", 5) == 0) &&
-		    (p = strchr(line, ':')) != NULL) {
-			p++;
-			p += strspn(p, " \t");
-			snprintf(model, size, "%s", p);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-/* A string as a JSON string body (quotes, backslashes, controls). */
-static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-/* A CPU figure for JSON: null when unknown (< 0). */
-static const char *
-json_us(double v, char *out, size_t size)
-{
-	if (v < 0)
-		snprintf(out, size, "null");
-	else
-		snprintf(out, size, "%.1f", v);
-	return out;
 }
 
 /* --- main ----------------------------------------------------------------- */
@@ -696,41 +440,6 @@ usage(void)
 	exit(2);
 }
 
-static double
-arg_double(const char *s, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v >= lo && v <= hi))
-		usage();
-	return v;
-}
-
-static int
-parse_inflight(const char *s, unsigned *out)
-{
-	char *end;
-	long v;
-	int n = 0;
-
-	for (;;) {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno || end == s || v < 1 || v > INFLIGHT_MAX ||
-		    n == INFLIGHT_LISTS)
-			usage();
-		out[n++] = (unsigned)v;
-		if (*end == '\0')
-			return n;
-		if (*end != ',')
-			usage();
-		s = end + 1;
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -739,16 +448,18 @@ main(int argc, char *argv[])
 	struct run runs[INFLIGHT_LISTS];
 	unsigned inflight[INFLIGHT_LISTS];
 	const char *env = NULL, *san, *journal;
-	char model[256], n1[32], n2[32], *end;
+	char n1[32], n2[32], *end;
 	double seconds = SECONDS_DEFAULT, warmup = WARMUP_DEFAULT;
 	long port = 0;
-	int json = 0, verbose = 0, nrun, i, fd;
+	int json = 0, verbose = 0, nrun, i;
 
+	bench_init("bench-zh");
 	memset(&b, 0, sizeof(b));
 	memset(&t, 0, sizeof(t));
 	memset(runs, 0, sizeof(runs));
 	snprintf(t.addr, sizeof(t.addr), "127.0.0.1");
-	nrun = parse_inflight(INFLIGHT_DEFAULT, inflight);
+	nrun = bench_arg_list(INFLIGHT_DEFAULT, inflight, INFLIGHT_LISTS,
+	    INFLIGHT_MAX, usage);
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -783,11 +494,12 @@ main(int argc, char *argv[])
 		else if (strcmp(o, "--origin-host") == 0)
 			b.origin_host = v;
 		else if (strcmp(o, "--seconds") == 0)
-			seconds = arg_double(v, 0.1, 600);
+			seconds = bench_arg_double(v, 0.1, 600, usage);
 		else if (strcmp(o, "--warmup") == 0)
-			warmup = arg_double(v, 0, 60);
+			warmup = bench_arg_double(v, 0, 60, usage);
 		else if (strcmp(o, "--inflight") == 0)
-			nrun = parse_inflight(v, inflight);
+			nrun = bench_arg_list(v, inflight, INFLIGHT_LISTS,
+			    INFLIGHT_MAX, usage);
 		else
 			usage();
 	}
@@ -798,7 +510,7 @@ main(int argc, char *argv[])
 	if (port != 0)
 		t.port = port;
 	if (t.port < 1 || t.port > 65535)
-		die("bad port %ld", t.port);
+		bench_die("bad port %ld", t.port);
 	if (b.impi == NULL)
 		b.impi = t.impi[0] != '\0' ? t.impi : IMPI_DEFAULT;
 	if (b.realm == NULL)
@@ -810,30 +522,16 @@ main(int argc, char *argv[])
 	b.hss_pid = t.pid;
 
 	/* Figures from sanitizer builds mean nothing. */
-	if (BENCH_SELF_SAN)
-		die("refusing to run: bench-zh is a sanitizer build");
-	san = hss_san(t.pid);
-	if (strcmp(san, "yes") == 0)
-		die("refusing to run: hss-stub (pid %ld) is a sanitizer build",
-		    t.pid);
+	bench_refuse_self_san();
+	san = bench_refuse_san("hss-stub", t.pid);
 	journal = db_journal(t.db);
-	cpu_model(model, sizeof(model));
 
-	/* The peer layer's own lines (DIA-PEER-UP ...) only with -v: every
-	 * failure it reports reaches us as an error anyway. */
-	log_init("bench-zh", 1, 0);
-	if (!verbose) {
-		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
-			die("/dev/null: %s", strerror(errno));
-		log_set_output(fd);
-	}
+	bench_quiet_logs(verbose);
 	bench_open(&b, &t);
 	if (!json) {
 		printf("# bench-zh: MAR->MAA over one Diameter connection "
 		    "(Zh), closed loop\n");
-		printf("# cpu: %s (%ld online, shared by client and "
-		    "hss-stub)\n", model, sysconf(_SC_NPROCESSORS_ONLN));
-		printf("# cc: %s; cflags: %s\n", __VERSION__, BENCH_CFLAGS);
+		bench_print_host("client and hss-stub", BENCH_CFLAGS);
 		if (t.pid > 0)
 			printf("# hss-stub: %s port %ld, pid %ld, "
 			    "sanitizers: %s\n", t.addr, t.port, t.pid, san);
@@ -878,12 +576,7 @@ main(int argc, char *argv[])
 	nrun = i;
 	bench_close(&b);
 	if (json) {
-		printf("{\"bench\":\"zh-mar\",\"cpu\":");
-		json_str(model);
-		printf(",\"cpus\":%ld,\"cc\":", sysconf(_SC_NPROCESSORS_ONLN));
-		json_str(__VERSION__);
-		printf(",\"cflags\":");
-		json_str(BENCH_CFLAGS);
+		bench_json_host("zh-mar", BENCH_CFLAGS);
 		printf(",\"hss_pid\":%ld,\"hss_sanitizers\":\"%s\","
 		    "\"db_journal\":\"%s\",\"db_synchronous\":\"%s\","
 		    "\"guss\":\"%s\",\"warmup\":%.3f,\"seconds\":%.3f,"
@@ -900,22 +593,17 @@ main(int argc, char *argv[])
 			    runs[i].p50, runs[i].p90, runs[i].p99, runs[i].p999,
 			    runs[i].max, runs[i].n,
 			    (unsigned long long)runs[i].errors,
-			    json_us(runs[i].hss_us, n1, sizeof(n1)),
-			    json_us(runs[i].self_us, n2, sizeof(n2)));
+			    bench_json_us(runs[i].hss_us, n1, sizeof(n1)),
+			    bench_json_us(runs[i].self_us, n2, sizeof(n2)));
 		printf("],\"errors\":%llu,\"first_error\":",
 		    (unsigned long long)b.errors);
 		if (b.errors)
-			json_str(b.first_error);
+			bench_json_str(b.first_error);
 		else
 			printf("null");
 		printf("}\n");
 	}
 	for (i = 0; i < INFLIGHT_LISTS; i++)
 		free(runs[i].lat);
-	if (b.errors) {
-		fprintf(stderr, "bench-zh: FAILED: %llu error(s); the first: "
-		    "%s\n", (unsigned long long)b.errors, b.first_error);
-		return 1;
-	}
-	return 0;
+	return bench_report_errors(b.errors, b.first_error);
 }

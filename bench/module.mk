@@ -1,7 +1,12 @@
 # bench/ — `make bench`: programs that print comparable figures. Never run
 # by `make check` nor built by `make all`. Options pass through:
 # `make bench BENCH_ARGS="--rounds 11 --seconds 1"` to bench-milenage,
-# `make bench BENCH_ZH_ARGS="--seconds 10 --inflight 1,8,64"` to bench-zh.
+# `make bench BENCH_ZH_ARGS="--seconds 10 --inflight 1,8,64"` to bench-zh,
+# `make bench BENCH_UB_ARGS="--clients 1,64 --sessions 100000"` to
+# bench/bench-ub.sh,
+# `make bench BENCH_PRESENCE_ARGS="--seconds 10 --no-reference"` to
+# bench/bench-presence.sh (XCAP GET and element PUT with wrk and h2load;
+# nginx and Kamailio's xcap_server beside it when installed).
 # Figures from sanitizer builds mean nothing: bench-run refuses them
 # (SAN=1, or "san" in the name of BUILD).
 #
@@ -34,6 +39,12 @@ $(BENCH_MILENAGE): $(BENCH_MILENAGE_OBJ) $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_MILENAGE_OBJ) $(LIBCOMMON) $(PKG_LIBS) \
 	  $(BENCH_OSMO_LIBS) -Wl,--exclude-libs,$(notdir $(LIBCOMMON))
 
+# bench_util.o: what bench-zh and bench-ub share (stack.env, /proc CPU
+# and sanitizer checks, percentiles, the report header); the pattern rule
+# builds it.
+BENCH_UTIL_OBJ := $(BUILD)/obj/bench/bench_util.o
+DEPFILES += $(BENCH_UTIL_OBJ:.o=.d)
+
 # bench-zh: MAR->MAA against hss-stub over one Diameter connection.
 # bench/bench-zh.sh starts a stack (scripts/stack: every program, hence
 # $(PROGRAMS)) around it.
@@ -46,9 +57,30 @@ $(BENCH_ZH_OBJ): bench/bench_zh.c
 	$(CC) $(CPPFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS_SHOWN)"' $(CFLAGS) \
 	  $(PKG_CFLAGS) -c -o $@ $<
 
-$(BENCH_ZH): $(BENCH_ZH_OBJ) $(LIBCOMMON)
+$(BENCH_ZH): $(BENCH_ZH_OBJ) $(BENCH_UTIL_OBJ) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_ZH_OBJ) $(LIBCOMMON) $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_ZH_OBJ) $(BENCH_UTIL_OBJ) $(LIBCOMMON) \
+	  $(PKG_LIBS) -lm
+
+# bench-ub: Ub bootstraps and Zn BIR/BIA against bsf. Its `load` command
+# writes sessions with the BSF's own store code, so it links bsf_store.o
+# (and sees bsf/bsf.h); bench/bench-ub.sh starts a stack and restarts bsf
+# around the load.
+BENCH_UB_OBJ := $(BUILD)/obj/bench/bench_ub.o
+BENCH_UB := $(BUILD)/bench/bench-ub
+BENCH_UB_BSF_OBJS := $(BUILD)/obj/bsf/bsf_store.o
+DEPFILES += $(BENCH_UB_OBJ:.o=.d)
+
+$(BENCH_UB_OBJ): bench/bench_ub.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Ibsf -DBENCH_CFLAGS='"$(BENCH_CFLAGS_SHOWN)"' \
+	  $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BENCH_UB): $(BENCH_UB_OBJ) $(BENCH_UB_BSF_OBJS) $(BENCH_UTIL_OBJ) \
+    $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_UB_OBJ) $(BENCH_UB_BSF_OBJS) \
+	  $(BENCH_UTIL_OBJ) $(LIBCOMMON) $(PKG_LIBS) -lm
 
 # Refused before anything is built.
 ifneq ($(filter bench-run,$(MAKECMDGOALS)),)
@@ -58,6 +90,8 @@ endif
 endif
 
 .PHONY: bench-run
-bench-run: $(BENCH_MILENAGE) $(BENCH_ZH) $(PROGRAMS)
+bench-run: $(BENCH_MILENAGE) $(BENCH_ZH) $(BENCH_UB) $(PROGRAMS)
 	$(BENCH_MILENAGE) $(BENCH_ARGS)
 	UTSTACK_BUILD=$(BUILD) bench/bench-zh.sh $(BENCH_ZH_ARGS)
+	UTSTACK_BUILD=$(BUILD) bench/bench-ub.sh $(BENCH_UB_ARGS)
+	UTSTACK_BUILD=$(BUILD) bench/bench-presence.sh $(BENCH_PRESENCE_ARGS)

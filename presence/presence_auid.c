@@ -303,42 +303,60 @@ is_rl(const xmlNode *n, const char *name)
  * to its parent list); for list names the alt-value suggests a free one.
  */
 static int
+cmp_values(const void *a, const void *b)
+{
+	return xmlStrcmp(*(const xmlChar *const *)a, *(const xmlChar *const *)b);
+}
+
+static int
 unique_among(xmlNode *parent, const char *name, const char *attr,
     struct pres_error *err)
 {
-	xmlNode *a, *b;
-	xmlChar *va, *vb;
-	int dup;
+	xmlNode *c;
+	xmlChar **v = NULL, **nv, *val;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
 
-	for (a = parent->children; a != NULL; a = a->next) {
-		if (!is_rl(a, name) || (va = xmlGetProp(a, (const xmlChar *)attr))
-		    == NULL)
+	/* Each value read once, sorted, duplicates adjacent: O(n log n) on
+	 * lists of thousands of entries (the bench's 100 KB document). */
+	for (c = parent->children; c != NULL; c = c->next) {
+		if (!is_rl(c, name) || (val = xmlGetProp(c,
+		    (const xmlChar *)attr)) == NULL)
 			continue;
-		dup = 0;
-		for (b = a->next; b != NULL && !dup; b = b->next) {
-			if (!is_rl(b, name) || (vb = xmlGetProp(b,
-			    (const xmlChar *)attr)) == NULL)
-				continue;
-			dup = xmlStrcmp(va, vb) == 0;
-			xmlFree(vb);
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				xmlFree(val);
+				set_error(err, "constraint-failure",
+				    "out of memory checking %s/@%s", name, attr);
+				rc = -1;
+				goto done;
+			}
+			v = nv;
 		}
-		if (dup) {
-			set_error(err, "uniqueness-failure", "%s/@%s \"%s\" is not "
-			    "unique among its siblings", name, attr,
-			    (const char *)va);
-			snprintf(err->field, sizeof(err->field), "%s/@%s", name,
-			    attr);
-			/* a free name is easy to suggest; a URI is not ours
-			 * to invent (RFC 4825 §11: alt-value is optional) */
-			if (strcmp(attr, "name") == 0)
-				snprintf(err->alt, sizeof(err->alt), "%s-2",
-				    (const char *)va);
-			xmlFree(va);
-			return -1;
-		}
-		xmlFree(va);
+		v[n++] = val;
 	}
-	return 0;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_values);
+	for (i = 1; i < n; i++) {
+		if (xmlStrcmp(v[i], v[i - 1]) != 0)
+			continue;
+		set_error(err, "uniqueness-failure", "%s/@%s \"%s\" is not "
+		    "unique among its siblings", name, attr, (const char *)v[i]);
+		snprintf(err->field, sizeof(err->field), "%s/@%s", name, attr);
+		/* a free name is easy to suggest; a URI is not ours to
+		 * invent (RFC 4825 §11: alt-value is optional) */
+		if (strcmp(attr, "name") == 0)
+			snprintf(err->alt, sizeof(err->alt), "%s-2",
+			    (const char *)v[i]);
+		rc = -1;
+		break;
+	}
+done:
+	for (i = 0; i < n; i++)
+		xmlFree(v[i]);
+	free(v);
+	return rc;
 }
 
 static int

@@ -96,8 +96,12 @@ $(BUILD)/fuzz/libcommon-fuzz.a: $(FUZZ_COMMON_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-.PHONY: fuzz fuzz-run
+.PHONY: fuzz fuzz-run fuzz-deps
 fuzz: $(FUZZ_BINS)
+# clang and its fuzzer runtime, installed (as root) before anything builds
+$(FUZZ_BINS) $(FUZZ_COMMON_OBJS): | fuzz-deps
+fuzz-deps:
+	@scripts/install-deps --if-missing --fuzz
 
 fuzz-run: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
