@@ -21,6 +21,7 @@ COMMON_SRCS := \
 	common/http.c \
 	common/http2.c \
 	common/dia_peer.c \
+	common/tls.c \
 	common/xcap_uri.c
 
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)

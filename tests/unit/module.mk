@@ -15,6 +15,7 @@ UNIT_SRCS := \
 	tests/unit/test_dia_peer.c \
 	tests/unit/test_xml.c \
 	tests/unit/test_http.c \
+	tests/unit/test_tls.c \
 	tests/unit/test_xcap_uri.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)

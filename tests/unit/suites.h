@@ -22,6 +22,7 @@ Suite	*suite_diameter(void);
 Suite	*suite_dia_peer(void);
 Suite	*suite_xml(void);
 Suite	*suite_http(void);
+Suite	*suite_tls(void);
 Suite	*suite_xcap_uri(void);
 
 /*
