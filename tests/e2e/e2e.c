@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,9 +118,116 @@ e2e_stack_up(struct e2e_stack *s, const char *const *args)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	e2e_run(&r, argv);
+	e2e_sweep_note(s->dir, 0);
 	ck_assert_msg(r.status == 0, "scripts/stack up failed (%d): %s%s",
 	    r.status, r.out, r.err);
 	e2e_stack_reload(s);
+}
+
+/* --- sweeping up after failed tests ------------------------------------- */
+
+static char sweep_list[256];
+
+void
+e2e_sweep_note(const char *dir, long pid)
+{
+	FILE *f;
+
+	if (sweep_list[0] == '\0' || (f = fopen(sweep_list, "a")) == NULL)
+		return;
+	if (dir != NULL)
+		fprintf(f, "%s\n", dir);
+	else
+		fprintf(f, "pid %ld\n", pid);
+	fclose(f);
+}
+
+void
+e2e_sweep_setup(void)
+{
+	FILE *f;
+
+	snprintf(sweep_list, sizeof(sweep_list), "/tmp/utstack-e2e-sweep-%ld.list",
+	    (long)getpid());
+	if ((f = fopen(sweep_list, "w")) != NULL)
+		fclose(f);
+}
+
+static void
+run_quiet(const char *const *argv)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid == 0) {
+		null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/* Is `pid` still one of our daemons (and not a pid used again)? */
+static int
+is_daemon(pid_t pid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strcmp(comm, "presence\n") == 0 || strcmp(comm, "bsf\n") == 0 ||
+	    strcmp(comm, "hss-stub\n") == 0;
+}
+
+void
+e2e_sweep_teardown(void)
+{
+	char line[512], env[600], l[600], parent[512], *p;
+	FILE *f, *e;
+	long pid;
+
+	if (sweep_list[0] == '\0' || (f = fopen(sweep_list, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "pid ", 4) == 0) {
+			if ((pid = strtol(line + 4, NULL, 10)) > 1 &&
+			    is_daemon((pid_t)pid))
+				kill((pid_t)pid, SIGKILL);
+			continue;
+		}
+		/* a SIGSTOPped daemon would not hear the SIGTERM */
+		snprintf(env, sizeof(env), "%s/stack.env", line);
+		if ((e = fopen(env, "r")) != NULL) {
+			while (fgets(l, sizeof(l), e) != NULL)
+				if ((p = strstr(l, "_PID=")) != NULL &&
+				    (pid = strtol(p + 5, NULL, 10)) > 1 &&
+				    is_daemon((pid_t)pid))
+					kill((pid_t)pid, SIGCONT);
+			fclose(e);
+			run_quiet((const char *const[]){ "scripts/stack", "down",
+			    line, NULL });
+		}
+		snprintf(parent, sizeof(parent), "%s", line);
+		if ((p = strrchr(parent, '/')) != NULL &&
+		    strncmp(parent, "/tmp/utstack-e2e-", 17) == 0) {
+			*p = '\0';
+			run_quiet((const char *const[]){ "/bin/rm", "-rf",
+			    parent, NULL });
+		}
+	}
+	fclose(f);
+	unlink(sweep_list);
+	sweep_list[0] = '\0';
 }
 
 void

@@ -29,6 +29,21 @@ struct e2e_stack {
 /* `scripts/stack up` in a new temporary folder, with the extra arguments
  * (NULL-terminated, may be NULL). Fails the test on error. */
 void		 e2e_stack_up(struct e2e_stack *s, const char *const *args);
+/*
+ * Sweeping up after failed tests: a failed assertion ends the test process
+ * at once (Check's fork mode), leaving its daemons running, perhaps
+ * SIGSTOPped. Between e2e_sweep_setup() and e2e_sweep_teardown() (a
+ * tcase's unchecked fixture, run by the parent process), every stack
+ * e2e_stack_up() starts, and every daemon a test notes with
+ * e2e_sweep_note(NULL, pid), is recorded; the teardown stops what is
+ * still up and removes the stack folders.
+ */
+void		 e2e_sweep_setup(void);
+void		 e2e_sweep_teardown(void);
+/* Note a stack folder `dir`, or with dir NULL a daemon's `pid`. No-op
+ * outside a sweep. */
+void		 e2e_sweep_note(const char *dir, long pid);
+
 /* `scripts/stack down` and remove the folder. */
 void		 e2e_stack_down(struct e2e_stack *s);
 /* A stack.env value (fails the test when missing). */

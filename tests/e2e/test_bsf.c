@@ -51,110 +51,6 @@
 #define ANSWER_MAX_MS	5000	/* longest acceptable wait for any answer */
 #define LIFETIME_SLACK	10	/* s between the BSF's clock and ours */
 
-/* ---- sweeping up after failed tests ------------------------------------ */
-
-/*
- * A failed assertion ends the test process at once (Check's fork mode),
- * leaving its daemons running, perhaps SIGSTOPped. Each test appends its
- * stack folder (and any daemon it started itself) to a list the parent
- * process owns; the unchecked teardown stops what is still up.
- */
-static char sweep_list[256];
-
-/* Note a stack folder (`dir`), or with dir NULL a daemon's `pid`. */
-static void
-sweep_note(const char *dir, long pid)
-{
-	FILE *f;
-
-	if (sweep_list[0] == '\0' || (f = fopen(sweep_list, "a")) == NULL)
-		return;
-	if (dir != NULL)
-		fprintf(f, "%s\n", dir);
-	else
-		fprintf(f, "pid %ld\n", pid);
-	fclose(f);
-}
-
-static void
-sweep_setup(void)
-{
-	FILE *f;
-
-	snprintf(sweep_list, sizeof(sweep_list), "/tmp/utstack-e2e-bsf-%ld.list",
-	    (long)getpid());
-	if ((f = fopen(sweep_list, "w")) != NULL)
-		fclose(f);
-}
-
-static void
-run_quiet(const char *const *argv)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid == 0) {
-		null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
-static void
-sweep_teardown(void)
-{
-	char line[512], env[600], parent[512], *p;
-	FILE *f, *e;
-	long pid;
-
-	if ((f = fopen(sweep_list, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "pid ", 4) == 0) {
-			if ((pid = strtol(line + 4, NULL, 10)) > 1) {
-				kill((pid_t)pid, SIGTERM);
-				waitpid((pid_t)pid, NULL, WNOHANG);
-			}
-			continue;
-		}
-		snprintf(env, sizeof(env), "%s/stack.env", line);
-		if ((e = fopen(env, "r")) != NULL) {
-			char l[600];
-
-			/* a stopped HSS would not hear the SIGTERM */
-			while (fgets(l, sizeof(l), e) != NULL)
-				if (strncmp(l, "HSS_STUB_PID=", 13) == 0 &&
-				    (pid = strtol(l + 13, NULL, 10)) > 1)
-					kill((pid_t)pid, SIGCONT);
-			fclose(e);
-			run_quiet((const char *const[]){ "scripts/stack", "down",
-			    line, NULL });
-		}
-		snprintf(parent, sizeof(parent), "%s", line);
-		if ((p = strrchr(parent, '/')) != NULL &&
-		    strncmp(parent, "/tmp/utstack-e2e-", 17) == 0) {
-			*p = '\0';
-			run_quiet((const char *const[]){ "/bin/rm", "-rf",
-			    parent, NULL });
-		}
-	}
-	fclose(f);
-	unlink(sweep_list);
-}
-
-static void
-stack_up(struct e2e_stack *s, const char *const *args)
-{
-	e2e_stack_up(s, args);
-	sweep_note(s->dir, 0);
-}
-
 /* ---- the test UE ------------------------------------------------------- */
 
 struct ue {
@@ -626,7 +522,7 @@ START_TEST(ub_bootstrap_akav1)
 	struct e2e_stack s;
 	struct ue u;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	request1(&u, u.impi);
 	take_challenge(&u, "AKAv1-MD5");
@@ -648,7 +544,7 @@ START_TEST(ub_bootstrap_akav2)
 	struct e2e_stack s;
 	struct ue u;
 
-	stack_up(&s, (const char *[]){ "--scheme", "AKAv2", NULL });
+	e2e_stack_up(&s, (const char *[]){ "--scheme", "AKAv2", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv2-MD5", 3600);
 	ck_assert_uint_eq(u.pw_len, 24);	/* the base64 text is the password */
@@ -665,7 +561,7 @@ START_TEST(ub_username_only)
 	struct ue u;
 	char v[512];
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	snprintf(v, sizeof(v), "Digest username=\"%s\"", u.impi);
 	ub_get(&u, v);
@@ -684,7 +580,7 @@ START_TEST(ub_no_authorization)
 	struct e2e_stack s;
 	struct ue u;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	ub_get(&u, NULL);
 	ck_assert_msg(u.r.status == 400, "expected 400, got %d", u.r.status);
@@ -706,7 +602,7 @@ START_TEST(ub_lifetime_config)
 	struct ue u;
 	char first[256];
 
-	stack_up(&s, (const char *[]){ "--bsf-opt", "bsf.lifetime=600", NULL });
+	e2e_stack_up(&s, (const char *[]){ "--bsf-opt", "bsf.lifetime=600", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 600);
 	snprintf(first, sizeof(first), "%s", u.btid);
@@ -749,7 +645,7 @@ START_TEST(ub_answer_failures)
 	struct ue u, good;
 
 	fprintf(stderr, "ub_answer_failures: %s\n", c->name);
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, c->bad_k);
 	request1(&u, u.impi);
 	take_challenge(&u, "AKAv1-MD5");
@@ -787,7 +683,7 @@ START_TEST(ub_failure_budget)
 	struct ue u;
 	int k;
 
-	stack_up(&s, _i == 0 ? NULL :
+	e2e_stack_up(&s, _i == 0 ? NULL :
 	    (const char *[]){ "--bsf-opt", "ub.failure_budget=1", NULL });
 	ue_init(&u, &s, 0);
 	request1(&u, u.impi);
@@ -832,7 +728,7 @@ START_TEST(ub_replayed_nonce)
 	struct ue u;
 	char first[256];
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	snprintf(first, sizeof(first), "%s", u.btid);
@@ -856,7 +752,7 @@ START_TEST(ub_unknown_impi)
 	struct e2e_stack s;
 	struct ue u;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	request1(&u, UNKNOWN_IMPI);
 	ck_assert_msg(u.r.status == 403, "expected 403, got %d", u.r.status);
@@ -875,7 +771,7 @@ START_TEST(ub_resync)
 	struct ue u;
 	long pos = 0;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	aka_sqn_ms_update(&u.sqn_ms, AKA_SQN_MAKE(1000, 0));
 	request1(&u, u.impi);
@@ -906,7 +802,7 @@ START_TEST(ub_hss_stopped)
 	pid_t hss;
 	int rc;
 
-	stack_up(&s, (const char *[]){ "--bsf-opt", "zh.timeout_ms=300", NULL });
+	e2e_stack_up(&s, (const char *[]){ "--bsf-opt", "zh.timeout_ms=300", NULL });
 	ue_init(&u, &s, 0);
 	hss = (pid_t)atoi(e2e_env(&s, "HSS_STUB_PID"));
 	request1_authz(&u, u.impi, v, sizeof(v));
@@ -935,7 +831,7 @@ START_TEST(ub_hss_down)
 	struct ue u;
 	long pos;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	pos = e2e_log_size(e2e_env(&s, "BSF_LOG"));
 	ck_assert_int_eq(kill((pid_t)atoi(e2e_env(&s, "HSS_STUB_PID")),
@@ -994,7 +890,7 @@ START_TEST(ub_hostile_heads)
 	memcpy(req, c->prefix, pl);
 	memset(req + pl, 'a', c->filler);
 	memcpy(req + pl + c->filler, c->suffix, sl);
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	r = &u.r;
 	ck_assert_msg(httpc_send_raw(&u.c, req, pl + c->filler + sl) == 0, "%s",
@@ -1098,7 +994,7 @@ START_TEST(zn_bia)
 	char want[65];
 	time_t t0 = time(NULL);
 
-	stack_up(&s, (const char *[]){ "--uss", "0,0,default",
+	e2e_stack_up(&s, (const char *[]){ "--uss", "0,0,default",
 	    "--uss", "7,1,other,1", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
@@ -1150,7 +1046,7 @@ START_TEST(zn_no_impi)
 	struct e2e_bia a;
 	char want[65];
 
-	stack_up(&s, (const char *[]){ "--bsf-opt", "zn.send_impi=no", NULL });
+	e2e_stack_up(&s, (const char *[]){ "--bsf-opt", "zn.send_impi=no", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	d = e2e_zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
@@ -1188,7 +1084,7 @@ START_TEST(zn_errors)
 	char want[65], unknown[300];
 	const char *naf;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
@@ -1220,7 +1116,7 @@ START_TEST(zn_unknown_naf)
 	struct e2e_dia *d;
 	struct e2e_bia a;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	d = e2e_zn_open(&s, "naf." EVIL_FQDN);
@@ -1247,7 +1143,7 @@ START_TEST(sessions_two_per_impi)
 	char want[65];
 	const char *naf;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u1, &s, 0);
 	ue_init(&u2, &s, 0);
 	bootstrap(&u1, "AKAv1-MD5", 3600);
@@ -1283,7 +1179,7 @@ START_TEST(sessions_survive_restart)
 	pid_t pid;
 	long pos;
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
@@ -1303,7 +1199,7 @@ START_TEST(sessions_survive_restart)
 		execl(e2e_prog("bsf"), "bsf", "-c", conf, "-f", (char *)NULL);
 		_exit(127);
 	}
-	sweep_note(NULL, (long)pid);
+	e2e_sweep_note(NULL, (long)pid);
 	ck_assert_msg(e2e_wait_log(log, "LISTENING name=zn", &pos, line,
 	    sizeof(line), E2E_WAIT_MS) == 0, "the restarted bsf did not listen");
 	p = strrchr(line, ':');
@@ -1337,7 +1233,7 @@ START_TEST(sessions_expire_and_purge)
 	const char *naf;
 	long pos;
 
-	stack_up(&s, (const char *[]){ "--lifetime", "2",
+	e2e_stack_up(&s, (const char *[]){ "--lifetime", "2",
 	    "--bsf-opt", "store.purge_interval=1",
 	    "--bsf-opt", "ub.nonce_lifetime=1", NULL });
 	ue_init(&late, &s, 0);
@@ -1382,7 +1278,7 @@ suite_e2e_bsf(void)
 	TCase *ub = tcase_create("ub"), *zn = tcase_create("zn");
 
 	tcase_set_timeout(ub, 60);
-	tcase_add_unchecked_fixture(ub, sweep_setup, sweep_teardown);
+	tcase_add_unchecked_fixture(ub, e2e_sweep_setup, e2e_sweep_teardown);
 	tcase_add_test(ub, ub_bootstrap_akav1);
 	tcase_add_test(ub, ub_bootstrap_akav2);
 	tcase_add_test(ub, ub_username_only);
@@ -1401,7 +1297,7 @@ suite_e2e_bsf(void)
 	suite_add_tcase(s, ub);
 
 	tcase_set_timeout(zn, 60);
-	tcase_add_unchecked_fixture(zn, sweep_setup, sweep_teardown);
+	tcase_add_unchecked_fixture(zn, e2e_sweep_setup, e2e_sweep_teardown);
 	tcase_add_test(zn, zn_bia);
 	tcase_add_test(zn, zn_no_impi);
 	tcase_add_test(zn, zn_errors);

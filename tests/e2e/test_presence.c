@@ -80,115 +80,6 @@
 #define CAPS_XSD	"presence/xsd/xcap-caps.xsd"
 #define ANSWER_MS	5000	/* longest acceptable wait for an answer */
 
-/* ---- sweeping up after failed tests ------------------------------------ */
-
-/*
- * A failed assertion ends the test process at once (Check's fork mode),
- * leaving the daemons of a stack it started, and a presence it restarted,
- * running. Each such test notes them in a list the parent owns; the
- * unchecked teardown stops what is still up.
- */
-static char sweep_list[256];
-
-static void
-sweep_note(const char *dir, long pid)
-{
-	FILE *f;
-
-	if (sweep_list[0] == '\0' || (f = fopen(sweep_list, "a")) == NULL)
-		return;
-	if (dir != NULL)
-		fprintf(f, "%s\n", dir);
-	else
-		fprintf(f, "pid %ld\n", pid);
-	fclose(f);
-}
-
-static void
-sweep_setup(void)
-{
-	FILE *f;
-
-	snprintf(sweep_list, sizeof(sweep_list),
-	    "/tmp/utstack-e2e-presence-%ld.list", (long)getpid());
-	if ((f = fopen(sweep_list, "w")) != NULL)
-		fclose(f);
-}
-
-static void
-run_quiet(const char *const *argv)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid == 0) {
-		null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
-/* Is `pid` still a presence daemon (and not a pid used again)? */
-static int
-is_presence(pid_t pid)
-{
-	char path[64], comm[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strcmp(comm, "presence\n") == 0;
-}
-
-static void
-sweep_teardown(void)
-{
-	char line[512], parent[512], *p;
-	FILE *f;
-	long pid;
-
-	if ((f = fopen(sweep_list, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "pid ", 4) == 0) {
-			if ((pid = strtol(line + 4, NULL, 10)) > 1 &&
-			    is_presence((pid_t)pid)) {
-				kill((pid_t)pid, SIGKILL);
-				waitpid((pid_t)pid, NULL, 0);
-			}
-			continue;
-		}
-		run_quiet((const char *const[]){ "scripts/stack", "down", line,
-		    NULL });
-		snprintf(parent, sizeof(parent), "%s", line);
-		if ((p = strrchr(parent, '/')) != NULL &&
-		    strncmp(parent, "/tmp/utstack-e2e-", 17) == 0) {
-			*p = '\0';
-			run_quiet((const char *const[]){ "/bin/rm", "-rf",
-			    parent, NULL });
-		}
-	}
-	fclose(f);
-	unlink(sweep_list);
-}
-
-static void
-stack_up(struct e2e_stack *s, const char *const *args)
-{
-	e2e_stack_up(s, args);
-	sweep_note(s->dir, 0);
-}
-
 /* One stack shared by the table cases of a tcase (its documents are
  * named after the case, so cases do not meet). */
 static struct e2e_stack shared;
@@ -2098,7 +1989,7 @@ START_TEST(xcap_quota)
 	char small[400];
 	const char *test = "xcap_quota";
 
-	stack_up(&s, (const char *[]){ "--presence-opt", "quota.documents=2",
+	e2e_stack_up(&s, (const char *[]){ "--presence-opt", "quota.documents=2",
 	    "--presence-opt", "quota.bytes=3000", NULL });
 	px_init(test, &s, &variants[0], "a");
 	sized_doc(big, sizeof(big), "big");
@@ -2168,7 +2059,7 @@ START_TEST(xcap_limits)
 	const char *test = "xcap_limits";
 	int vi;
 
-	stack_up(&s, (const char *[]){ "--presence-opt", "xcap.doc_max=4096",
+	e2e_stack_up(&s, (const char *[]){ "--presence-opt", "xcap.doc_max=4096",
 	    "--presence-opt", "xcap.head_max=2048", NULL });
 	sized_doc(big, sizeof(big), "big");
 	sized_doc(fits, sizeof(fits), "fits");
@@ -2222,7 +2113,7 @@ START_TEST(xcap_trust_secret)
 		  .etag = E_SAME, .rbody = DOC2 },
 	};
 
-	stack_up(&s, (const char *[]){ "--presence-opt",
+	e2e_stack_up(&s, (const char *[]){ "--presence-opt",
 	    "trust.secret=s3cret-e2e", NULL });
 	px_init(test, &s, &variants[0], "secret");
 	run_steps(test, steps, NSTEPS(steps));
@@ -2275,7 +2166,7 @@ presence_restart(const struct e2e_stack *s)
 		execl(prog, "presence", "-c", conf, "-f", (char *)NULL);
 		_exit(127);
 	}
-	sweep_note(NULL, (long)pid);
+	e2e_sweep_note(NULL, (long)pid);
 	ck_assert_msg(e2e_wait_log(log, "LISTENING name=xcap", &pos, line,
 	    sizeof(line), E2E_WAIT_MS) == 0, "the restarted presence did not "
 	    "listen");
@@ -2343,7 +2234,7 @@ START_TEST(xcap_kill9_durability)
 		  .rctype = RL_MIME, .etag = E_SAME, .rbody = EL1 },
 	};
 
-	stack_up(&s, NULL);
+	e2e_stack_up(&s, NULL);
 	px_init(test, &s, &variants[0], "durable");
 	run_steps(test, before, NSTEPS(before));
 	snprintf(etag, sizeof(etag), "%s", X.etag);
@@ -2391,7 +2282,7 @@ suite_e2e_presence(void)
 	suite_add_tcase(s, xc);
 
 	tcase_set_timeout(own, 60);
-	tcase_add_unchecked_fixture(own, sweep_setup, sweep_teardown);
+	tcase_add_unchecked_fixture(own, e2e_sweep_setup, e2e_sweep_teardown);
 	tcase_add_test(own, xcap_quota);
 	tcase_add_test(own, xcap_limits);
 	tcase_add_test(own, xcap_trust_secret);

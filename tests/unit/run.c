@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 
+#include <event2/event.h>
+
 #include "hex.h"
 #include "suites.h"
 
@@ -13,6 +15,37 @@ test_unhex(const char *hex, void *out, size_t len)
 {
 	ck_assert_msg(hex_decode_exact(hex, out, len) == 0,
 	    "bad test hex '%s' for %zu octets", hex, len);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(int *)arg = 1;
+}
+
+int
+test_run_until(struct event_base *base, int (*cond)(void *), void *arg,
+    unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event *ev;
+	int expired = 0;
+
+	ev = evtimer_new(base, deadline_cb, &expired);
+	evtimer_add(ev, &tv);
+	while (!cond(arg) && !expired)
+		event_base_loop(base, EVLOOP_ONCE);
+	event_free(ev);
+	return cond(arg);
+}
+
+int
+test_never(void *arg)
+{
+	(void)arg;
+	return 0;
 }
 
 int

@@ -31,6 +31,16 @@ Suite	*suite_xcap_uri(void);
  */
 void	test_unhex(const char *hex, void *out, size_t len);
 
+/*
+ * Run `base` until cond(arg) holds or `ms` milliseconds have passed (a
+ * deadline, never a sleep); returns cond(arg). test_never is a condition
+ * that never holds, to show that something does NOT happen in `ms`.
+ */
+struct event_base;
+int	test_run_until(struct event_base *base, int (*cond)(void *), void *arg,
+	    unsigned ms);
+int	test_never(void *arg);
+
 /* Assert that `len` octets at `got` equal the hex text `want`. */
 #define ck_assert_hex(got, len, want) do {				\
 	char ck_hex_buf_[2 * 512 + 1];					\

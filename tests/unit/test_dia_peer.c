@@ -95,42 +95,11 @@ log_has(const char *needle)
 	return found;
 }
 
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-/* Run the loop until cond(arg) or `ms` have passed; returns cond(arg). */
-static int
-run_until(int (*cond)(void *), void *arg, unsigned ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event *ev;
-	int expired = 0;
-
-	ev = evtimer_new(base, deadline_cb, &expired);
-	evtimer_add(ev, &tv);
-	while (!cond(arg) && !expired)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(ev);
-	return cond(arg);
-}
-
-static int
-never(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
 /* Run the loop for `ms` (to show that something does NOT happen). */
 static void
 run_for(unsigned ms)
 {
-	(void)run_until(never, NULL, ms);
+	(void)test_run_until(base, test_never, NULL, ms);
 }
 
 static const char *const hss_allow[] = { BSF_HOST, "raw.test", "raw2.test",
@@ -497,7 +466,7 @@ raw_wait(struct raw *r)
 {
 	struct dia_msg *m;
 
-	ck_assert_msg(run_until(raw_has_msg, r, WAIT_MS), "no message");
+	ck_assert_msg(test_run_until(base, raw_has_msg, r, WAIT_MS), "no message");
 	m = raw_take(r);
 	ck_assert_msg(m != NULL, "connection closed instead of a message");
 	return m;
@@ -623,7 +592,7 @@ START_TEST(cer_cea_success)
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
 	ck_assert_int_eq(dia_client_is_open(b.c), 0);	/* not before the loop */
 	ck_assert_str_eq(dia_client_peer_host(b.c), "");
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_str_eq(dia_client_peer_host(b.c), HSS_HOST);
 	ck_assert(log_has("DIA-PEER-UP peer=" BSF_HOST " addr=127.0.0.1:"));
 	ck_assert(log_has("role=server"));
@@ -662,7 +631,7 @@ START_TEST(unknown_peer_refused)
 	ck_assert_uint_eq(result_of(m), DIA_UNKNOWN_PEER);
 	ck_assert_uint_ne(m->flags & DIA_FLAG_E, 0);	/* 3xxx: E bit */
 	dia_msg_free(m);
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert_uint_eq(r->len, 0);		/* nothing after the CEA */
 	ck_assert_int_eq(app.nreq, 0);
 	ck_assert_uint_eq(dia_server_npeers(s), 0);
@@ -729,7 +698,7 @@ START_TEST(no_common_application)
 	m = raw_wait(r);
 	ck_assert_uint_eq(result_of(m), DIA_NO_COMMON_APPLICATION);
 	dia_msg_free(m);
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert(log_has("origin_host=raw.test result=5010"));
 	ck_assert_uint_eq(dia_server_npeers(s), 0);
 	raw_free(r);
@@ -784,18 +753,18 @@ START_TEST(request_answer_async)
 	memset(&rs, 0, sizeof(rs));
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	for (i = 0; i < NREQ; i++) {
 		snprintf(user, sizeof(user), "user%d", i);
 		ck_assert_int_eq(send_request(b.c, user, 0, &rs.r[i]), 0);
 	}
 	ck_assert_uint_eq(dia_client_pending(b.c), NREQ);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	ck_assert_int_eq(rs.r[0].calls, 0);
 	/* answer later, from outside the callback, in reverse order */
 	for (i = NREQ - 1; i >= 0; i--)
 		ck_assert_int_eq(app_answer_saved(&app, i), 0);
-	ck_assert(run_until(all_replied, &rs, WAIT_MS));
+	ck_assert(test_run_until(base, all_replied, &rs, WAIT_MS));
 	for (i = 0; i < NREQ; i++) {
 		snprintf(user, sizeof(user), "user%d", i);
 		ck_assert_int_eq(rs.r[i].calls, 1);
@@ -820,10 +789,10 @@ START_TEST(request_timeout_late_answer)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_int_eq(send_request(b.c, "slow", 100, &r1), 0);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
-	ck_assert(run_until(reply_called, &r1, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &r1, WAIT_MS));
 	ck_assert_int_eq(r1.calls, 1);
 	ck_assert_int_eq(r1.answered, 0);
 	ck_assert_str_eq(r1.error, "timeout");
@@ -835,7 +804,7 @@ START_TEST(request_timeout_late_answer)
 	ck_assert_int_eq(app_answer_saved(&app, 0), 0);
 	app.mode = APP_SYNC;
 	ck_assert_int_eq(send_request(b.c, "fast", 0, &r2), 0);
-	ck_assert(run_until(reply_called, &r2, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &r2, WAIT_MS));
 	ck_assert_int_eq(r2.answered, 1);
 	ck_assert_str_eq(r2.user, "fast");
 	ck_assert_int_eq(r1.calls, 1);
@@ -967,7 +936,7 @@ START_TEST(watchdog_reconnect)
 
 	raw_srv_start(&rs);
 	c = client_start(BSF_HOST, rs.port, 200);
-	ck_assert(run_until(raw_srv_has_peer, &rs, WAIT_MS));
+	ck_assert(test_run_until(base, raw_srv_has_peer, &rs, WAIT_MS));
 	m = raw_wait(rs.peer);
 	ck_assert_uint_eq(m->cmd, DIA_CMD_CE);
 	ck_assert_uint_ne(m->flags & DIA_FLAG_R, 0);
@@ -994,7 +963,7 @@ START_TEST(watchdog_reconnect)
 	dia_msg_free(m);
 	hw.c = c;
 	hw.host = "silent.test";
-	ck_assert(run_until(client_open_to, &hw, WAIT_MS));
+	ck_assert(test_run_until(base, client_open_to, &hw, WAIT_MS));
 
 	/* after Tw of silence the client sends DWR ... */
 	m = raw_wait(rs.peer);
@@ -1002,7 +971,7 @@ START_TEST(watchdog_reconnect)
 	ck_assert_uint_ne(m->flags & DIA_FLAG_R, 0);
 	dia_msg_free(m);
 	/* ... and with no DWA within Tw declares the peer down */
-	ck_assert(run_until(client_not_open, c, WAIT_MS));
+	ck_assert(test_run_until(base, client_not_open, c, WAIT_MS));
 	ck_assert(log_has("DIA-WATCHDOG-TIMEOUT peer=silent.test"));
 	ck_assert(log_has("DIA-PEER-DOWN peer=silent.test"));
 	ck_assert(log_has("reason=\"watchdog timeout\""));
@@ -1012,9 +981,9 @@ START_TEST(watchdog_reconnect)
 	raw_srv_stop(&rs);
 	s = server_start(&app, HSS_HOST, rs.port, NULL);
 	hw.host = HSS_HOST;
-	ck_assert(run_until(client_open_to, &hw, WAIT_MS));
+	ck_assert(test_run_until(base, client_open_to, &hw, WAIT_MS));
 	ck_assert_int_eq(send_request(c, "back", 0, &rep), 0);
-	ck_assert(run_until(reply_called, &rep, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &rep, WAIT_MS));
 	ck_assert_int_eq(rep.answered, 1);
 	ck_assert_str_eq(rep.user, "back");
 	dia_client_free(c);
@@ -1030,7 +999,7 @@ START_TEST(watchdog_keeps_alive)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 100);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	run_for(700);		/* several Tw: DWR/DWA keep it open */
 	ck_assert(dia_client_is_open(b.c));
 	ck_assert_uint_eq(dia_server_npeers(b.s), 1);
@@ -1056,15 +1025,15 @@ START_TEST(dpr_on_client_free)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	dia_client_free(b.c);
 	/* the request in flight was failed at once, exactly once */
 	ck_assert_int_eq(rep.calls, 1);
 	ck_assert_str_eq(rep.error, "shutting down");
 	/* the server got DPR and closed */
-	ck_assert(run_until(server_empty, b.s, WAIT_MS));
+	ck_assert(test_run_until(base, server_empty, b.s, WAIT_MS));
 	ck_assert(log_has("DPR received (cause REBOOTING)"));
 	ck_assert(dia_server_conn(b.s, app.ids[0]) == NULL);
 	ck_assert_int_eq(app_answer_saved(&app, 0), -1);
@@ -1082,11 +1051,11 @@ START_TEST(dpr_on_server_free)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	dia_server_free(b.s);
-	ck_assert(run_until(reply_called, &rep, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &rep, WAIT_MS));
 	ck_assert_int_eq(rep.answered, 0);
 	ck_assert_ptr_nonnull(strstr(rep.error, "connection lost"));
 	ck_assert(!dia_client_is_open(b.c));
@@ -1156,9 +1125,9 @@ START_TEST(client_shutdown_waits_for_dpa)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	d.rep = &rep;
 	t0 = mono_ms();
 	dia_client_shutdown(b.c, 5000, done_cb, &d);
@@ -1168,7 +1137,7 @@ START_TEST(client_shutdown_waits_for_dpa)
 	ck_assert_int_eq(dia_client_is_open(b.c), 0);
 	ck_assert_int_eq(send_request(b.c, "late", 0, &late), -1);
 	dia_client_shutdown(b.c, 0, done_cb, &d);	/* ignored */
-	ck_assert(run_until(done_called, &d, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &d, WAIT_MS));
 	/* the DPA ended it, long before the 5 s timeout */
 	ck_assert_int_lt(d.at_ms - t0, 2000);
 	ck_assert_int_eq(rep.calls, 1);
@@ -1180,7 +1149,7 @@ START_TEST(client_shutdown_waits_for_dpa)
 	ck_assert(log_has("role=client reason=\"DPA received\""));
 	ck_assert(log_has("closed: closed after the last message"));
 	ck_assert(!log_has("no DPA within"));
-	ck_assert(run_until(server_empty, b.s, WAIT_MS));
+	ck_assert(test_run_until(base, server_empty, b.s, WAIT_MS));
 	run_for(50);
 	ck_assert_int_eq(d.calls, 1);
 	ck_assert_int_eq(rep.calls, 1);
@@ -1205,14 +1174,14 @@ START_TEST(client_shutdown_times_out)
 
 	raw_srv_start(&rs);
 	c = client_start(BSF_HOST, rs.port, 0);
-	ck_assert(run_until(raw_srv_has_peer, &rs, WAIT_MS));
+	ck_assert(test_run_until(base, raw_srv_has_peer, &rs, WAIT_MS));
 	m = raw_wait(rs.peer);
 	ck_assert_uint_eq(m->cmd, DIA_CMD_CE);
 	raw_send_cea(rs.peer, m, "silent.test");
 	dia_msg_free(m);
 	hw.c = c;
 	hw.host = "silent.test";
-	ck_assert(run_until(client_open_to, &hw, WAIT_MS));
+	ck_assert(test_run_until(base, client_open_to, &hw, WAIT_MS));
 	t0 = mono_ms();
 	d.free_cli = c;		/* and free the client from inside done */
 	dia_client_shutdown(c, 300, done_cb, &d);
@@ -1225,15 +1194,15 @@ START_TEST(client_shutdown_times_out)
 	ck_assert_uint_eq(cause, DIA_DISCONNECT_REBOOTING);
 	dia_msg_free(m);
 	/* no DPA: still open on our side until the timeout */
-	ck_assert(!run_until(raw_eof, rs.peer, 150));
+	ck_assert(!test_run_until(base, raw_eof, rs.peer, 150));
 	ck_assert_int_eq(d.calls, 0);
-	ck_assert(run_until(done_called, &d, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &d, WAIT_MS));
 	/* (libevent's clock and ours round differently: a few ms) */
 	ck_assert_int_ge(d.at_ms - t0, 300 - 10);
 	ck_assert_int_lt(d.at_ms - t0, 300 + 1000);
 	ck_assert_ptr_null(d.free_cli);		/* freed in done */
 	ck_assert(log_has("reason=\"shutting down: no DPA within 300 ms\""));
-	ck_assert(run_until(raw_eof, rs.peer, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, rs.peer, WAIT_MS));
 	raw_srv_stop(&rs);
 }
 END_TEST
@@ -1296,7 +1265,7 @@ START_TEST(server_shutdown_clean_close)
 	raw_build_request(&req, DIA_APP_ZH, BSF_HOST, "kept", 0x301, NULL);
 	raw_send(r, req.data, req.len);
 	buf_clear(&req);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	/* the answer is queued (written by the loop), then the shutdown */
 	ck_assert_int_eq(app_answer_saved(&app, 0), 0);
 	dia_server_shutdown(s, 5000, done_cb, &d);
@@ -1342,7 +1311,7 @@ START_TEST(server_shutdown_clean_close)
 	/* DPA: the server half-closes (we read EOF, nothing else) ... */
 	raw_send_dpa(r, dpr, BSF_HOST);
 	dia_msg_free(dpr);
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert_uint_eq(r->len, 0);
 	ck_assert(log_has("DIA-PEER-DOWN peer=" BSF_HOST));
 	ck_assert(log_has("role=server reason=\"DPA received\""));
@@ -1350,7 +1319,7 @@ START_TEST(server_shutdown_clean_close)
 	/* ... and once we close too, it is done */
 	raw_free(r);
 	d.free_srv = s;
-	ck_assert(run_until(done_called, &d, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &d, WAIT_MS));
 	ck_assert_ptr_null(d.free_srv);
 	ck_assert(log_has("closed: closed after the last message"));
 	ck_assert(!log_has("no DPA within"));
@@ -1369,12 +1338,12 @@ START_TEST(shutdown_both_sides)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	t0 = mono_ms();
 	dia_server_shutdown(b.s, 5000, done_cb, &ds);
 	dia_client_shutdown(b.c, 5000, done_cb, &dc);
-	ck_assert(run_until(done_called, &ds, WAIT_MS));
-	ck_assert(run_until(done_called, &dc, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &ds, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &dc, WAIT_MS));
 	ck_assert_int_lt(ds.at_ms - t0, 2000);
 	ck_assert_int_lt(dc.at_ms - t0, 2000);
 	ck_assert(!log_has("no DPA within"));
@@ -1405,8 +1374,8 @@ START_TEST(shutdown_edges)
 	dia_server_shutdown(s, 0, done_cb, &d1);
 	dia_client_shutdown(c, 0, done_cb, &d2);
 	ck_assert_int_eq(d1.calls + d2.calls, 0);
-	ck_assert(run_until(done_called, &d1, WAIT_MS));
-	ck_assert(run_until(done_called, &d2, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &d1, WAIT_MS));
+	ck_assert(test_run_until(base, done_called, &d2, WAIT_MS));
 	dia_server_free(s);
 	dia_client_free(c);
 	dia_server_shutdown(NULL, 0, done_cb, &d1);
@@ -1417,9 +1386,9 @@ START_TEST(shutdown_edges)
 	 * `done` never */
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	ck_assert_int_eq(send_request(b.c, "pending", 0, &rep), 0);
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	dia_client_shutdown(b.c, 0, done_cb, &d3);
 	dia_client_free(b.c);
 	ck_assert_int_eq(rep.calls, 1);
@@ -1443,18 +1412,18 @@ START_TEST(garbage_closes_one_connection)
 
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	r = raw_open(dia_server_port(b.s), "raw.test", ADV_ZH_VSAI);
 	ck_assert_uint_eq(dia_server_npeers(b.s), 2);
 	raw_send(r, garbage, sizeof(garbage));
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert_uint_eq(r->len, 0);		/* closed without an answer */
 	ck_assert(log_has("reason=\"framing lost\""));
 	ck_assert_uint_eq(dia_server_npeers(b.s), 1);
 	/* the other peer is untouched */
 	ck_assert(dia_client_is_open(b.c));
 	ck_assert_int_eq(send_request(b.c, "still", 0, &rep), 0);
-	ck_assert(run_until(reply_called, &rep, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &rep, WAIT_MS));
 	ck_assert_int_eq(rep.answered, 1);
 	ck_assert_str_eq(rep.user, "still");
 	raw_free(r);
@@ -1473,7 +1442,7 @@ START_TEST(oversized_message_closes)
 	s = server_start(&app, HSS_HOST, 0, app_any_cb);
 	r = raw_open(dia_server_port(s), "raw.test", ADV_ZH_VSAI);
 	raw_send(r, hdr, sizeof(hdr));
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert_uint_eq(dia_server_npeers(s), 0);
 	raw_free(r);
 	dia_server_free(s);
@@ -1507,7 +1476,7 @@ START_TEST(output_cap_closes_non_reader)
 	l.out_max = 4096;
 	s = server_start_local(&app, &l, 0, app_any_cb);
 	c = client_start(BSF_HOST, dia_server_port(s), 0);
-	ck_assert(run_until(server_has_peer, s, WAIT_MS));
+	ck_assert(test_run_until(base, server_has_peer, s, WAIT_MS));
 	r = raw_open(dia_server_port(s), "raw.test", ADV_ZH_VSAI);
 	ck_assert_int_eq(setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 	    sizeof(rcvbuf)), 0);
@@ -1541,7 +1510,7 @@ START_TEST(output_cap_closes_non_reader)
 	/* the well-behaved client still gets answers */
 	ck_assert(dia_client_is_open(c));
 	ck_assert_int_eq(send_request(c, "polite", 0, &rep), 0);
-	ck_assert(run_until(reply_called, &rep, WAIT_MS));
+	ck_assert(test_run_until(base, reply_called, &rep, WAIT_MS));
 	ck_assert_int_eq(rep.answered, 1);
 	buf_clear(&req);
 	buf_clear(&batch);
@@ -1640,7 +1609,7 @@ START_TEST(message_before_cer)
 	raw_build_request(&req, DIA_APP_ZH, BSF_HOST, "early", 9, NULL);
 	raw_send(r, req.data, req.len);
 	buf_clear(&req);
-	ck_assert(run_until(raw_eof, r, WAIT_MS));
+	ck_assert(test_run_until(base, raw_eof, r, WAIT_MS));
 	ck_assert_uint_eq(r->len, 0);		/* no answer at all */
 	ck_assert_int_eq(app.nreq, 0);
 	ck_assert(log_has("message before CER"));
@@ -1688,17 +1657,17 @@ START_TEST(free_inside_callback)
 	b.s = server_start(&app, HSS_HOST, 0, NULL);
 	b.c = client_start(BSF_HOST, dia_server_port(b.s), 0);
 	f.c = b.c;
-	ck_assert(run_until(both_open, &b, WAIT_MS));
+	ck_assert(test_run_until(base, both_open, &b, WAIT_MS));
 	for (i = 0; i < 3; i++) {
 		build_request(&req, DIA_APP_ZH, "u");
 		ck_assert_int_eq(dia_client_request(b.c, &req, 0, free_cb, &f),
 		    0);
 		buf_clear(&req);
 	}
-	ck_assert(run_until(app_has, &w, WAIT_MS));
+	ck_assert(test_run_until(base, app_has, &w, WAIT_MS));
 	for (i = 0; i < 3; i++)		/* three answers in one read */
 		ck_assert_int_eq(app_answer_saved(&app, i), 0);
-	ck_assert(run_until(freed, &f, WAIT_MS));
+	ck_assert(test_run_until(base, freed, &f, WAIT_MS));
 	/* one answer, and "shutting down" for the two others */
 	ck_assert_int_eq(f.calls, 3);
 	run_for(50);

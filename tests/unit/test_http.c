@@ -55,37 +55,6 @@ static char tmpdir[64];
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-/* Run the loop until cond(arg) or `ms` have passed; returns cond(arg). */
-static int
-run_until(int (*cond)(void *), void *arg, unsigned ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event *ev;
-	int expired = 0;
-
-	ev = evtimer_new(base, deadline_cb, &expired);
-	evtimer_add(ev, &tv);
-	while (!cond(arg) && !expired)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(ev);
-	return cond(arg);
-}
-
-static int
-never(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
 static uint64_t
 now_ms(void)
 {
@@ -98,7 +67,7 @@ now_ms(void)
 static void
 run_for(unsigned ms)
 {
-	(void)run_until(never, NULL, ms);
+	(void)test_run_until(base, test_never, NULL, ms);
 }
 
 /* ---- the application ------------------------------------------------------ */
@@ -212,7 +181,7 @@ held_at_least(void *arg)
 static void
 wait_held(size_t n)
 {
-	ck_assert_msg(run_until(held_at_least, &n, WAIT_MS),
+	ck_assert_msg(test_run_until(base, held_at_least, &n, WAIT_MS),
 	    "%zu requests held, wanted %zu", app.nheld, n);
 }
 
@@ -536,7 +505,7 @@ tc_recv_head(struct tc *t, int head_req, struct tresp *r)
 {
 	struct wait_resp w = { t, head_req, r, 0 };
 
-	(void)run_until(resp_ready, &w, WAIT_MS);
+	(void)test_run_until(base, resp_ready, &w, WAIT_MS);
 	ck_assert_msg(w.got, "no response (eof %d, %zu octets unparsed)",
 	    t->eof, t->in.len - t->pos);
 }
@@ -556,7 +525,7 @@ tc_eof_cond(void *arg)
 static void
 tc_wait_eof(struct tc *t)
 {
-	ck_assert_msg(run_until(tc_eof_cond, t, WAIT_MS),
+	ck_assert_msg(test_run_until(base, tc_eof_cond, t, WAIT_MS),
 	    "connection not closed");
 }
 
@@ -653,7 +622,7 @@ child_done(void *arg)
 static const char *
 child_wait(struct child *ch)
 {
-	ck_assert_msg(run_until(child_done, ch, 4 * WAIT_MS),
+	ck_assert_msg(test_run_until(base, child_done, ch, 4 * WAIT_MS),
 	    "%s", "child did not finish");
 	ck_assert_ptr_nonnull(buf_cstr(&ch->out));
 	return (const char *)ch->out.data;
@@ -1308,11 +1277,11 @@ START_TEST(test_out_max)
 	ck_assert_int_eq(http_respond(app.held[0], 200, NULL, big, 1000), -1);
 	ck_assert_int_eq(errno, ECONNRESET);
 	ck_assert_int_eq(http_req_alive(app.held[0]), 0);
-	ck_assert_msg(run_until(conns_at_most, &none, WAIT_MS),
+	ck_assert_msg(test_run_until(base, conns_at_most, &none, WAIT_MS),
 	    "connection not closed");
 	ck_assert(log_has("peer not reading"));
 	/* the unanswered one is abandoned, from the loop */
-	ck_assert_msg(run_until(aborted, NULL, WAIT_MS), "no abort callback");
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS), "no abort callback");
 	ck_assert_int_eq(app.aborted, 1);
 	release_held();
 	tc_close(&deaf);
@@ -1370,7 +1339,7 @@ START_TEST(test_abort)
 	r = app.held[0];
 	ck_assert_int_eq(http_req_alive(r), 1);
 	tc_close(&t);
-	ck_assert_msg(run_until(aborted, NULL, WAIT_MS), "no abort callback");
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS), "no abort callback");
 	ck_assert_int_eq(app.aborted, 1);
 	ck_assert_int_eq(http_req_alive(r), 0);
 	ck_assert_str_eq(http_req_target(r), "/wait");
@@ -1751,7 +1720,7 @@ START_TEST(test_h2_abort)
 	wait_held(1);
 	kill(ch.pid, SIGKILL);
 	(void)child_wait(&ch);
-	ck_assert_msg(run_until(aborted, NULL, WAIT_MS), "no abort callback");
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS), "no abort callback");
 	ck_assert_int_eq(http_respond(app.held[0], 200, NULL, "x", 1), -1);
 	ck_assert_int_eq(errno, ECONNRESET);
 	child_clear(&ch);
@@ -1983,7 +1952,7 @@ START_TEST(test_h2_timeouts)
 	t0 = now_ms();
 	ck_assert_int_eq(h2c_request(&h, 1), 1);
 	ck_assert_int_eq(h2c_request(&h, 0), 3);
-	ck_assert_msg(run_until(h2c_stream_closed, &h, WAIT_MS),
+	ck_assert_msg(test_run_until(base, h2c_stream_closed, &h, WAIT_MS),
 	    "streams not closed");
 	ck_assert_int_eq(h.status[1], 200);
 	ck_assert_int_eq(h.status[0], 408);
@@ -1992,11 +1961,11 @@ START_TEST(test_h2_timeouts)
 	ck_assert_int_eq(app.calls, 1);
 	ck_assert_str_eq(app.target, "/h2c");
 	ck_assert_int_eq(h.goaway, 0);
-	ck_assert_msg(run_until(h2c_gone, &h, WAIT_MS), "not closed when idle");
+	ck_assert_msg(test_run_until(base, h2c_gone, &h, WAIT_MS), "not closed when idle");
 	ck_assert_int_eq(h.goaway, 1);
 	ck_assert_uint_ge(now_ms() - t0, 590);
 	h2c_close(&h);
-	ck_assert_msg(run_until(conns_at_most, &none, WAIT_MS),
+	ck_assert_msg(test_run_until(base, conns_at_most, &none, WAIT_MS),
 	    "server side not closed");
 }
 END_TEST
@@ -2031,7 +2000,7 @@ START_TEST(test_h2_flow_control)
 	for (i = 0; i < 6; i++)
 		ck_assert_int_eq(h2c_request_path(&h, "/big/200000", 0),
 		    2 * i + 1);
-	ck_assert_msg(run_until(h2c_all_closed, &h, WAIT_MS),
+	ck_assert_msg(test_run_until(base, h2c_all_closed, &h, WAIT_MS),
 	    "streams not complete");
 	for (i = 0; i < 6; i++) {
 		ck_assert_int_eq(h.status[i], 200);
@@ -2043,12 +2012,12 @@ START_TEST(test_h2_flow_control)
 	/* windows never reopened */
 	h2c_open_opt(&h, 1000, 1);
 	ck_assert_int_eq(h2c_request_path(&h, "/big/200000", 0), 1);
-	ck_assert_msg(run_until(h2c_gone, &h, WAIT_MS), "not dropped");
+	ck_assert_msg(test_run_until(base, h2c_gone, &h, WAIT_MS), "not dropped");
 	ck_assert_int_eq(h.status[0], 200);
 	ck_assert_uint_eq(h.data[0], 1000);
 	ck_assert(log_has("flow-control window closed"));
 	h2c_close(&h);
-	ck_assert(run_until(conns_at_most, &none, WAIT_MS));
+	ck_assert(test_run_until(base, conns_at_most, &none, WAIT_MS));
 }
 END_TEST
 

@@ -62,29 +62,6 @@ static const uint8_t key32[32] = {
 
 /* ---- the loop ----------------------------------------------------------- */
 
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-static int
-run_until(int (*cond)(void *), void *arg, unsigned ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event *ev;
-	int expired = 0;
-
-	ev = evtimer_new(base, deadline_cb, &expired);
-	evtimer_add(ev, &tv);
-	while (!cond(arg) && !expired)
-		event_base_loop(base, EVLOOP_ONCE);
-	event_free(ev);
-	return cond(arg);
-}
-
 /* ---- the application ------------------------------------------------------- */
 
 enum mode { ANSWER, NEVER, FAIL, WRONG_KEY };
@@ -328,7 +305,7 @@ teardown(void)
 		if (app.plain[i] != NULL)
 			bufferevent_free(app.plain[i]);
 	/* handed-over connections write close_notify, then close */
-	ck_assert_msg(run_until(no_conns, NULL, WAIT_MS), "connections left");
+	ck_assert_msg(test_run_until(base, no_conns, NULL, WAIT_MS), "connections left");
 	evconnlistener_free(lev);
 	tls_server_free(srv);
 	event_free(wake_ev);
@@ -422,7 +399,7 @@ cli_done(void *arg)
 static void
 cli_wait(struct cli *k)
 {
-	ck_assert_msg(run_until(cli_done, k, 3 * WAIT_MS), "client hangs");
+	ck_assert_msg(test_run_until(base, cli_done, k, 3 * WAIT_MS), "client hangs");
 	ck_assert_int_eq(pthread_join(k->th, NULL), 0);
 }
 
@@ -552,7 +529,7 @@ START_TEST(lookup_fail)
 	ck_assert(!k.ok);
 	ck_assert_msg(k.alert == ALERT_UNKNOWN_PSK_IDENTITY,
 	    "alert %d: %s", k.alert, k.err);
-	ck_assert_msg(run_until(none_handshaking, NULL, WAIT_MS),
+	ck_assert_msg(test_run_until(base, none_handshaking, NULL, WAIT_MS),
 	    "not closed");
 	ck_assert_int_eq(app.fails, 1);
 	ck_assert_msg(strstr(app.fail_reason, "test says no") != NULL, "%s",
@@ -570,7 +547,7 @@ START_TEST(wrong_key)
 	cli_start(&k);
 	cli_wait(&k);
 	ck_assert(!k.ok);
-	ck_assert_msg(run_until(none_handshaking, NULL, WAIT_MS),
+	ck_assert_msg(test_run_until(base, none_handshaking, NULL, WAIT_MS),
 	    "not closed");
 	ck_assert_int_eq(app.fails, 1);
 	ck_assert_int_eq(app.ready, 0);
@@ -596,7 +573,7 @@ START_TEST(no_stall_then_timeout)
 	cli_init(&stuck, "stuck", 13);
 	stuck.no_echo = 1;
 	cli_start(&stuck);
-	ck_assert(run_until(int_at_least, &app.lookups, WAIT_MS));
+	ck_assert(test_run_until(base, int_at_least, &app.lookups, WAIT_MS));
 	app.mode = ANSWER;
 	cli_init(&k, PFX_ID, 13);
 	cli_start(&k);
@@ -625,7 +602,7 @@ START_TEST(gone_during_lookup)
 	cli_start(&k);
 	cli_wait(&k);
 	ck_assert(!k.ok);
-	ck_assert_msg(run_until(none_handshaking, NULL, WAIT_MS),
+	ck_assert_msg(test_run_until(base, none_handshaking, NULL, WAIT_MS),
 	    "not closed");
 	ck_assert_int_eq(app.nheld, 1);
 	ck_assert(!tls_conn_alive(app.held[0]));
@@ -675,11 +652,11 @@ START_TEST(garbage)
 		    sizeof(sin)), 0);
 		ck_assert_int_eq(write(fd, junk[i].data, junk[i].len),
 		    (ssize_t)junk[i].len);
-		ck_assert_msg(run_until(eof_on, &fd, WAIT_MS),
+		ck_assert_msg(test_run_until(base, eof_on, &fd, WAIT_MS),
 		    "junk %zu: not closed", i);
 		close(fd);
 	}
-	ck_assert(run_until(none_handshaking, NULL, WAIT_MS));
+	ck_assert(test_run_until(base, none_handshaking, NULL, WAIT_MS));
 	ck_assert_int_eq(app.fails, 3);
 	ck_assert_int_eq(app.lookups, 0);
 	cli_init(&k, PFX_ID, 13);
@@ -762,7 +739,7 @@ run_tool(char *const argv[])
 	ch.ev = event_new(base, ch.out, EV_READ | EV_PERSIST, child_read_cb,
 	    &ch);
 	event_add(ch.ev, NULL);
-	if (!run_until(child_done, &ch, 3 * WAIT_MS)) {
+	if (!test_run_until(base, child_done, &ch, 3 * WAIT_MS)) {
 		kill(ch.pid, SIGKILL);
 		(void)waitpid(ch.pid, NULL, 0);
 	}
