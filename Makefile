@@ -61,6 +61,7 @@ include ue/module.mk
 include hss-stub/module.mk
 include bsf/module.mk
 include presence/module.mk
+include ap/module.mk
 include tests/unit/module.mk
 include tests/e2e/module.mk
 include tests/fuzz/module.mk

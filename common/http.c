@@ -610,6 +610,8 @@ conn_free(struct http_conn *c)
 		http_req_detach(r);
 	http2_conn_free(c);
 	bufferevent_free(c->bev);
+	if (c->ctx_free != NULL)
+		c->ctx_free(c->ctx);
 	event_free(c->kick);
 	event_free(c->timer);
 	free(c);
@@ -2024,6 +2026,31 @@ http_server_adopt(struct http_server *s, struct bufferevent *bev,
 		return -1;
 	}
 	return 0;
+}
+
+int
+http_server_adopt_ctx(struct http_server *s, struct bufferevent *bev,
+    const char *peer, void *ctx, void (*ctx_free)(void *))
+{
+	struct http_conn *c;
+
+	if (s == NULL || bev == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((c = conn_new(s, bev, -1, peer)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	c->ctx = ctx;
+	c->ctx_free = ctx_free;
+	return 0;
+}
+
+void *
+http_req_conn_ctx(const struct http_req *r)
+{
+	return r->conn != NULL ? r->conn->ctx : NULL;
 }
 
 size_t

@@ -160,6 +160,15 @@ int	http_server_listen(struct http_server *s, const char *addr,
 int	http_server_adopt(struct http_server *s, struct bufferevent *bev,
 	    const char *peer);
 
+/*
+ * http_server_adopt() with an application context for the connection
+ * (the AP's: who authenticated on this TLS session): handlers read it with
+ * http_req_conn_ctx(); `ctx_free(ctx)` (may be NULL) runs when the
+ * connection is freed. On failure (-1) nothing is freed.
+ */
+int	http_server_adopt_ctx(struct http_server *s, struct bufferevent *bev,
+	    const char *peer, void *ctx, void (*ctx_free)(void *));
+
 /* Connections open (for tests and statistics). */
 size_t	http_server_conn_count(const struct http_server *s);
 
@@ -224,6 +233,11 @@ int	http_req_header_at(const struct http_req *r, size_t i,
  * octet that is not counted, for parsers that want a C string.
  */
 const uint8_t	*http_req_body(const struct http_req *r, size_t *len);
+
+/* The context given to http_server_adopt_ctx() for the request's
+ * connection; NULL for other connections and once the connection is
+ * gone. */
+void	*http_req_conn_ctx(const struct http_req *r);
 
 /* The client's address as "ip:port" ("[v6]:port"), or what was given to
  * http_server_adopt(). */

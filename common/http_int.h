@@ -121,6 +121,8 @@ struct http_conn {
 	int			 reading; /* EV_READ enabled */
 	int			 eof;	/* peer closed its side */
 	char			 peer[HTTP_PEER_MAX];
+	void			*ctx;	/* http_server_adopt_ctx() */
+	void			(*ctx_free)(void *);
 	struct http_req_list	 reqs;	/* attached requests, arrival order */
 	struct http_req_list	 ready;	/* complete, not yet dispatched */
 	size_t			 nreqs;

@@ -18,6 +18,7 @@ COMMON_SRCS := \
 	common/daemon.c \
 	common/xml.c \
 	common/httpc.c \
+	common/upstream.c \
 	common/http.c \
 	common/http2.c \
 	common/dia_peer.c \

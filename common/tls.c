@@ -1,6 +1,7 @@
 /*
  * tls.c — TLS-PSK server on libevent with keys looked up asynchronously,
- * and a blocking TLS-PSK client (GnuTLS). See tls.h for the design; the
+ * and a blocking client (GnuTLS), both also with X.509 server
+ * certificates. See tls.h for the design; the
  * record inspection follows RFC 8446 §4.1.2 / §4.2.11 (ClientHello,
  * pre_shared_key), RFC 4279 §2 (ClientKeyExchange psk_identity), RFC 5246
  * §7.4.1.3 (ServerHello cipher_suite), RFC 6066 §3 (server_name).
@@ -50,6 +51,7 @@ struct tls_server {
 	int			 dead;	/* tls_server_free() was called */
 	gnutls_priority_t	 prio;
 	gnutls_psk_server_credentials_t cred;
+	gnutls_certificate_credentials_t xcred;	/* NULL: PSK only */
 	gnutls_datum_t		*alpn;
 	size_t			 nalpn;
 	unsigned		 timeout_ms;
@@ -109,6 +111,8 @@ struct tls_conn {
 	int			 have_suite;
 	uint8_t			 suite[2]; /* from our ServerHello */
 	char			 sni[TLS_SNI_MAX + 1];
+	int			 version;  /* 12 or 13 once handed over */
+	int			 is_psk;   /* idem: a PSK handshake */
 
 	enum lookup_state	 lk;
 	int			 lk_asked; /* lookup callback still to run */
@@ -220,6 +224,8 @@ server_unref(struct tls_server *s)
 		return;
 	gnutls_priority_deinit(s->prio);
 	gnutls_psk_free_server_credentials(s->cred);
+	if (s->xcred != NULL)
+		gnutls_certificate_free_credentials(s->xcred);
 	for (i = 0; i < s->nalpn; i++)
 		free(s->alpn[i].data);
 	free(s->alpn);
@@ -257,6 +263,30 @@ int
 tls_conn_alive(const struct tls_conn *c)
 {
 	return c->state != CS_CLOSED;
+}
+
+int
+tls_conn_version(const struct tls_conn *c)
+{
+	return c->version;
+}
+
+uint16_t
+tls_conn_suite(const struct tls_conn *c)
+{
+	return c->version != 0 ? get16(c->suite) : 0;
+}
+
+int
+tls_conn_is_psk(const struct tls_conn *c)
+{
+	return c->is_psk;
+}
+
+const char *
+tls_conn_sni(const struct tls_conn *c)
+{
+	return c->sni[0] != '\0' ? c->sni : NULL;
 }
 
 /* Release what the handshake phase owns; the conn memory lives on while
@@ -473,6 +503,26 @@ hello_ext(void *ctx, unsigned tls_id, const unsigned char *p, unsigned len)
 	return 0;
 }
 
+/* 1 when the TLS 1.2 suite `cs` has a PSK key exchange, whose
+ * ClientKeyExchange starts with the identity. */
+static int
+suite_is_psk(const uint8_t cs[2])
+{
+	gnutls_kx_algorithm_t kx;
+	gnutls_cipher_algorithm_t cipher;
+	gnutls_mac_algorithm_t mac;
+	gnutls_protocol_t minver;
+	unsigned char id[2];
+	size_t i;
+
+	for (i = 0; gnutls_cipher_suite_info(i, id, &kx, &cipher, &mac,
+	    &minver) != NULL; i++)
+		if (id[0] == cs[0] && id[1] == cs[1])
+			return kx == GNUTLS_KX_PSK || kx == GNUTLS_KX_DHE_PSK ||
+			    kx == GNUTLS_KX_ECDHE_PSK || kx == GNUTLS_KX_RSA_PSK;
+	return 0;
+}
+
 /* One plaintext handshake record: walk its messages. */
 static enum need
 inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
@@ -508,10 +558,20 @@ inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 			}
 			break;
 		case HS_CKE:
+			if (!c->have_suite) {
+				snprintf(c->fail_reason, sizeof(c->fail_reason),
+				    "unexpected ClientKeyExchange");
+				return NEED_FAIL;
+			}
+			if (!suite_is_psk(c->suite)) {
+				/* a certificate key exchange: no key to
+				 * wait for, encrypted records next */
+				c->scan = SCAN_DONE;
+				break;
+			}
 			/* psk_identity<0..2^16-1> leads every PSK key exchange
 			 * (RFC 4279 §2, §3; RFC 5489 §2) */
-			if (!c->have_suite || ml < 2 ||
-			    (size_t)get16(p + 4) + 2 > ml) {
+			if (ml < 2 || (size_t)get16(p + 4) + 2 > ml) {
 				snprintf(c->fail_reason, sizeof(c->fail_reason),
 				    "unexpected ClientKeyExchange");
 				return NEED_FAIL;
@@ -753,11 +813,16 @@ conn_handover(struct tls_conn *c)
 	hs_unlink(c);
 	explicit_bzero(c->key, sizeof(c->key));
 	c->keylen = 0;
+	c->version = gnutls_protocol_get_version(c->sess) == GNUTLS_TLS1_3 ?
+	    13 : 12;
+	c->is_psk = gnutls_auth_get_type(c->sess) == GNUTLS_CRD_PSK;
+	if (!c->is_psk)
+		c->identity[0] = '\0';
 	conn_set_state(c, CS_READY);
-	log_debug("tls conn %llu %s: handshake done, %s, alpn \"%s\"",
-	    (unsigned long long)c->id, c->peer,
+	log_debug("tls conn %llu %s: handshake done, %s, %s, suite %02x%02x, "
+	    "alpn \"%s\"", (unsigned long long)c->id, c->peer,
 	    gnutls_protocol_get_name(gnutls_protocol_get_version(c->sess)),
-	    alpn);
+	    c->is_psk ? "PSK" : "certificate", c->suite[0], c->suite[1], alpn);
 	tls_conn_ref(c);
 	s->ready(c, plain, alpn, c->identity, s->arg);
 	/* Octets already received (or decrypted and kept by GnuTLS) are
@@ -895,9 +960,9 @@ tls_server_new(struct event_base *base, const struct tls_server_cfg *cfg,
 		set_err(err, errlen, "%s", "lookup and ready callbacks needed");
 		return NULL;
 	}
-	if (cfg->cert_file != NULL || cfg->key_file != NULL) {
+	if ((cfg->cert_file == NULL) != (cfg->key_file == NULL)) {
 		set_err(err, errlen, "%s",
-		    "X.509 server certificates are not implemented yet");
+		    "a server certificate needs both cert_file and key_file");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -912,7 +977,8 @@ tls_server_new(struct event_base *base, const struct tls_server_cfg *cfg,
 	s->timeout_ms = cfg->handshake_timeout_ms ? cfg->handshake_timeout_ms :
 	    TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS;
 	ret = gnutls_priority_init2(&s->prio, cfg->priority ? cfg->priority :
-	    TLS_PRIORITY_DEFAULT, &errpos, 0);
+	    cfg->cert_file ? TLS_PRIORITY_CERT_DEFAULT : TLS_PRIORITY_DEFAULT,
+	    &errpos, 0);
 	if (ret < 0) {
 		s->prio = NULL;
 		set_err(err, errlen, "bad TLS priority near \"%s\"",
@@ -929,6 +995,20 @@ tls_server_new(struct event_base *base, const struct tls_server_cfg *cfg,
 	if (gnutls_psk_set_server_known_dh_params(s->cred,
 	    GNUTLS_SEC_PARAM_MEDIUM) < 0)
 		goto nomem;
+	if (cfg->cert_file != NULL) {
+		if (gnutls_certificate_allocate_credentials(&s->xcred) < 0) {
+			s->xcred = NULL;
+			goto nomem;
+		}
+		/* also checks that the key belongs to the certificate */
+		ret = gnutls_certificate_set_x509_key_file2(s->xcred,
+		    cfg->cert_file, cfg->key_file, GNUTLS_X509_FMT_PEM, NULL, 0);
+		if (ret < 0) {
+			set_err(err, errlen, "server certificate %s, key %s: %s",
+			    cfg->cert_file, cfg->key_file, gnutls_strerror(ret));
+			goto fail;
+		}
+	}
 	alpn = cfg->alpn ? cfg->alpn : alpn_default;
 	s->nalpn = cfg->alpn ? cfg->nalpn : 2;
 	if (s->nalpn > 0 && (s->alpn = calloc(s->nalpn,
@@ -1011,6 +1091,8 @@ tls_accept(struct tls_server *s, evutil_socket_t fd, const char *peer)
 	}
 	if (gnutls_priority_set(c->sess, s->prio) < 0 ||
 	    gnutls_credentials_set(c->sess, GNUTLS_CRD_PSK, s->cred) < 0 ||
+	    (s->xcred != NULL && gnutls_credentials_set(c->sess,
+	    GNUTLS_CRD_CERTIFICATE, s->xcred) < 0) ||
 	    (s->nalpn > 0 && gnutls_alpn_set_protocols(c->sess, s->alpn,
 	    (unsigned)s->nalpn, GNUTLS_ALPN_SERVER_PRECEDENCE) < 0))
 		goto fail;
@@ -1073,8 +1155,17 @@ struct tls_client {
 	gnutls_session_t	 sess;
 	gnutls_psk_client_credentials_t cred;
 	unsigned		 timeout_ms;
+	int			 have_suite;	/* a ServerHello was read */
 	uint8_t			 suite[2];
 	char			 alpn[64];
+	/* key_cb mode: the identity and the application's callback */
+	char			*identity;
+	tls_client_key_cb	 key_cb;
+	void			*key_arg;
+	int			 key_failed;
+	/* tls_client_cert_connect() */
+	gnutls_certificate_credentials_t xcred;
+	char			 verify_name[TLS_SNI_MAX + 1];
 };
 
 static int
@@ -1084,8 +1175,54 @@ cli_hook(gnutls_session_t sess, unsigned htype, unsigned when,
 	struct tls_client *c = gnutls_session_get_ptr(sess);
 
 	(void)when;
-	if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming)
-		(void)server_hello_suite(msg->data, msg->size, c->suite);
+	if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming &&
+	    server_hello_suite(msg->data, msg->size, c->suite) == 0)
+		c->have_suite = 1;
+	return 0;
+}
+
+/*
+ * GnuTLS asks for the PSK: for TLS 1.3 while writing the ClientHello
+ * (pre_shared_key extension, RFC 8446 4.2.11), for TLS 1.2 while writing
+ * the ClientKeyExchange (RFC 4279 2), after the POST hook above read the
+ * suite from the ServerHello. Which one it is tells the Ua id.
+ * `username` and `key` are the library's to free (gnutls_malloc).
+ */
+static int
+cli_psk_cb(gnutls_session_t sess, gnutls_datum_t *username,
+    gnutls_datum_t *key)
+{
+	struct tls_client *c = gnutls_session_get_ptr(sess);
+	uint8_t ua[TLS_UA_ID_LEN], k[TLS_PSK_MAX];
+	size_t klen = 0, idlen = strlen(c->identity);
+
+	memcpy(ua, tls_ua_id_tls13, sizeof(ua));
+	if (c->have_suite &&
+	    gnutls_protocol_get_version(sess) != GNUTLS_TLS1_3) {
+		ua[2] = 0x01;	/* 01 00 01 yy zz (TS 33.220 H.3) */
+		ua[3] = c->suite[0];
+		ua[4] = c->suite[1];
+	}
+	if (c->key_cb(ua, k, &klen, c->key_arg) != 0 || klen == 0 ||
+	    klen > TLS_PSK_MAX) {
+		gnutls_memset(k, 0, sizeof(k));
+		c->key_failed = 1;
+		return -1;
+	}
+	username->data = gnutls_malloc(idlen + 1);
+	key->data = gnutls_malloc(klen);
+	if (username->data == NULL || key->data == NULL) {
+		gnutls_free(username->data);
+		gnutls_free(key->data);
+		username->data = key->data = NULL;
+		gnutls_memset(k, 0, sizeof(k));
+		return -1;
+	}
+	memcpy(username->data, c->identity, idlen + 1);
+	username->size = (unsigned)idlen;
+	memcpy(key->data, k, klen);
+	key->size = (unsigned)klen;
+	gnutls_memset(k, 0, sizeof(k));
 	return 0;
 }
 
@@ -1158,7 +1295,8 @@ tls_client_psk_connect(const struct tls_client_cfg *cfgin, int *alert,
 		*alert = -1;
 	if (cfg.timeout_ms == 0)
 		cfg.timeout_ms = 10000;
-	if (cfg.identity == NULL || cfg.key == NULL || cfg.keylen == 0) {
+	if (cfg.identity == NULL || (cfg.key_cb == NULL && (cfg.key == NULL ||
+	    cfg.keylen == 0))) {
 		set_err(err, errlen, "%s", "PSK identity and key needed");
 		return NULL;
 	}
@@ -1172,13 +1310,22 @@ tls_client_psk_connect(const struct tls_client_cfg *cfgin, int *alert,
 		goto out;
 	if (gnutls_psk_allocate_client_credentials(&c->cred) < 0)
 		goto nomem;
-	key.data = (unsigned char *)(uintptr_t)cfg.key;
-	key.size = (unsigned)cfg.keylen;
-	if ((ret = gnutls_psk_set_client_credentials(c->cred, cfg.identity,
-	    &key, GNUTLS_PSK_KEY_RAW)) < 0) {
-		set_err(err, errlen, "PSK credentials: %s",
-		    gnutls_strerror(ret));
-		goto out;
+	if (cfg.key_cb != NULL) {
+		if ((c->identity = strdup(cfg.identity)) == NULL)
+			goto nomem;
+		c->key_cb = cfg.key_cb;
+		c->key_arg = cfg.key_arg;
+		gnutls_psk_set_client_credentials_function2(c->cred,
+		    cli_psk_cb);
+	} else {
+		key.data = (unsigned char *)(uintptr_t)cfg.key;
+		key.size = (unsigned)cfg.keylen;
+		if ((ret = gnutls_psk_set_client_credentials(c->cred,
+		    cfg.identity, &key, GNUTLS_PSK_KEY_RAW)) < 0) {
+			set_err(err, errlen, "PSK credentials: %s",
+			    gnutls_strerror(ret));
+			goto out;
+		}
 	}
 	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0)
 		goto nomem;
@@ -1230,9 +1377,190 @@ tls_client_psk_connect(const struct tls_client_cfg *cfgin, int *alert,
 				*alert = (int)gnutls_alert_get(c->sess);
 			set_err(err, errlen, "handshake: alert %s",
 			    gnutls_alert_get_name(gnutls_alert_get(c->sess)));
+		} else if (c->key_failed)
+			set_err(err, errlen, "%s", "handshake: no key for the "
+			    "negotiated Ua security protocol");
+		else
+			set_err(err, errlen, "handshake: %s",
+			    gnutls_strerror(ret));
+		goto out;
+	}
+	if (gnutls_alpn_get_selected_protocol(c->sess, &proto) == 0 &&
+	    proto.size < sizeof(c->alpn)) {
+		memcpy(c->alpn, proto.data, proto.size);
+		c->alpn[proto.size] = '\0';
+	}
+	return c;
+nomem:
+	set_err(err, errlen, "%s", "out of memory");
+out:
+	if (c->sess != NULL)
+		gnutls_deinit(c->sess);
+	c->sess = NULL;
+	tls_client_free(c);
+	return NULL;
+}
+
+/* Why the server's certificate was refused, in words: `status` is
+ * gnutls_session_get_verify_cert_status(). */
+static void
+verify_status_text(unsigned status, char *buf, size_t len)
+{
+	static const struct {
+		unsigned	 flag;
+		const char	*text;
+	} why[] = {
+		{ GNUTLS_CERT_UNEXPECTED_OWNER,	"name mismatch" },
+		{ GNUTLS_CERT_SIGNER_NOT_FOUND,	"unknown CA" },
+		{ GNUTLS_CERT_SIGNER_NOT_CA,	"signer is not a CA" },
+		{ GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE,
+						"CA constraints not met" },
+		{ GNUTLS_CERT_EXPIRED,		"expired" },
+		{ GNUTLS_CERT_NOT_ACTIVATED,	"not yet valid" },
+		{ GNUTLS_CERT_REVOKED,		"revoked" },
+		{ GNUTLS_CERT_SIGNATURE_FAILURE, "bad signature" },
+		{ GNUTLS_CERT_INSECURE_ALGORITHM, "insecure algorithm" },
+		{ GNUTLS_CERT_PURPOSE_MISMATCH,	"not a TLS server certificate" },
+		{ GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS,
+						"unknown critical extension" },
+	};
+	size_t i, off = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
+		if (!(status & why[i].flag))
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+		    why[i].text);
+		if (n < 0 || (size_t)n >= len - off)
+			return;
+		off += (size_t)n;
+	}
+	if (off == 0)
+		snprintf(buf, len, "status 0x%x", status);
+}
+
+struct tls_client *
+tls_client_cert_connect(const struct tls_client_cfg *cfgin, int *alert,
+    char *err, size_t errlen)
+{
+	struct tls_client_cfg cfg = *cfgin;
+	struct tls_client *c;
+	gnutls_datum_t *protos = NULL;
+	gnutls_datum_t proto;
+	const char *prio, *name;
+	char why[160];
+	size_t i;
+	int ret;
+
+	if (alert != NULL)
+		*alert = -1;
+	if (cfg.timeout_ms == 0)
+		cfg.timeout_ms = 10000;
+	name = cfg.verify_name != NULL ? cfg.verify_name : cfg.sni;
+	if (cfg.ca_file == NULL || name == NULL || name[0] == '\0') {
+		set_err(err, errlen, "%s",
+		    "a CA file and a name to verify are needed");
+		return NULL;
+	}
+	if (strlen(name) > TLS_SNI_MAX) {
+		set_err(err, errlen, "%s", "name to verify too long");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		set_err(err, errlen, "%s", "out of memory");
+		return NULL;
+	}
+	c->fd = -1;
+	c->timeout_ms = cfg.timeout_ms;
+	/* GnuTLS keeps the pointer given to gnutls_session_set_verify_cert() */
+	snprintf(c->verify_name, sizeof(c->verify_name), "%s", name);
+	if (gnutls_certificate_allocate_credentials(&c->xcred) < 0) {
+		c->xcred = NULL;
+		goto nomem;
+	}
+	ret = gnutls_certificate_set_x509_trust_file(c->xcred, cfg.ca_file,
+	    GNUTLS_X509_FMT_PEM);
+	if (ret <= 0) {
+		set_err(err, errlen, "CA file %s: %s", cfg.ca_file, ret < 0 ?
+		    gnutls_strerror(ret) : "no certificate in it");
+		goto out;
+	}
+	if ((c->fd = cli_connect(&cfg, err, errlen)) < 0)
+		goto out;
+	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0) {
+		c->sess = NULL;
+		goto nomem;
+	}
+	if (cfg.priority != NULL)
+		prio = cfg.priority;
+	else if (cfg.version == 12)
+		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+	else if (cfg.version == 13)
+		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+	else
+		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+	if ((ret = gnutls_priority_set_direct(c->sess, prio, NULL)) < 0) {
+		set_err(err, errlen, "priority: %s", gnutls_strerror(ret));
+		goto out;
+	}
+	if (gnutls_credentials_set(c->sess, GNUTLS_CRD_CERTIFICATE,
+	    c->xcred) < 0)
+		goto nomem;
+	gnutls_session_set_verify_cert(c->sess, c->verify_name, 0);
+	if (cfg.sni != NULL && gnutls_server_name_set(c->sess,
+	    GNUTLS_NAME_DNS, cfg.sni, strlen(cfg.sni)) < 0)
+		goto nomem;
+	if (cfg.nalpn > 0) {
+		if ((protos = calloc(cfg.nalpn, sizeof(*protos))) == NULL)
+			goto nomem;
+		for (i = 0; i < cfg.nalpn; i++) {
+			protos[i].data = (unsigned char *)(uintptr_t)
+			    cfg.alpn[i];
+			protos[i].size = (unsigned)strlen(cfg.alpn[i]);
+		}
+		ret = gnutls_alpn_set_protocols(c->sess, protos,
+		    (unsigned)cfg.nalpn, 0);
+		free(protos);
+		if (ret < 0)
+			goto nomem;
+	}
+	gnutls_session_set_ptr(c->sess, c);
+	gnutls_handshake_set_hook_function(c->sess, GNUTLS_HANDSHAKE_ANY,
+	    GNUTLS_HOOK_POST, cli_hook);
+	gnutls_transport_set_int(c->sess, c->fd);
+	gnutls_handshake_set_timeout(c->sess, cfg.timeout_ms);
+	gnutls_record_set_timeout(c->sess, cfg.timeout_ms);
+	do {
+		ret = gnutls_handshake(c->sess);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret < 0) {
+		if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			if (alert != NULL)
+				*alert = (int)gnutls_alert_get(c->sess);
+			set_err(err, errlen, "handshake: alert %s",
+			    gnutls_alert_get_name(gnutls_alert_get(c->sess)));
+			goto out;
+		}
+		if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+			verify_status_text(
+			    gnutls_session_get_verify_cert_status(c->sess),
+			    why, sizeof(why));
+			set_err(err, errlen,
+			    "certificate verification failed: %s", why);
 		} else
 			set_err(err, errlen, "handshake: %s",
 			    gnutls_strerror(ret));
+		/* Tell the server why, as a peer would (bad_certificate),
+		 * and read what it sent meanwhile: closing with unread
+		 * input would reset the connection and lose the alert. */
+		if (ret != GNUTLS_E_PREMATURE_TERMINATION &&
+		    gnutls_alert_send_appropriate(c->sess, ret) == 0) {
+			(void)shutdown(c->fd, SHUT_WR);
+			while (recv(c->fd, why, sizeof(why), MSG_DONTWAIT) > 0)
+				;
+		}
 		goto out;
 	}
 	if (gnutls_alpn_get_selected_protocol(c->sess, &proto) == 0 &&
@@ -1290,6 +1618,39 @@ tls_client_suite(const struct tls_client *c)
 	return get16(c->suite);
 }
 
+const char *
+tls_alert_name(int alert)
+{
+	/* GnuTLS names some alerts in words ("Unknown PSK identity"); the
+	 * RFC names are what a tester greps for */
+	switch (alert) {
+	case 10: return "unexpected_message";
+	case 20: return "bad_record_mac";
+	case 40: return "handshake_failure";
+	case 47: return "illegal_parameter";
+	case 50: return "decode_error";
+	case 51: return "decrypt_error";
+	case 70: return "protocol_version";
+	case 71: return "insufficient_security";
+	case 80: return "internal_error";
+	case 86: return "inappropriate_fallback";
+	case 109: return "missing_extension";
+	case 110: return "unsupported_extension";
+	case 112: return "unrecognized_name";
+	case 115: return "unknown_psk_identity";
+	case 120: return "no_application_protocol";
+	default: return "alert";
+	}
+}
+
+const char *
+tls_client_suite_name(const struct tls_client *c)
+{
+	const char *n = gnutls_ciphersuite_get(c->sess);
+
+	return n != NULL ? n : "?";
+}
+
 int
 tls_client_version(const struct tls_client *c)
 {
@@ -1313,7 +1674,10 @@ tls_client_free(struct tls_client *c)
 	}
 	if (c->cred != NULL)
 		gnutls_psk_free_client_credentials(c->cred);
+	if (c->xcred != NULL)
+		gnutls_certificate_free_credentials(c->xcred);
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->identity);
 	free(c);
 }

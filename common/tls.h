@@ -8,6 +8,14 @@
  * TS 33.220 Annex H (Ua security protocol identifiers: `01 00 01 yy zz`
  * with the negotiated TLS 1.2 suite, `01 00 00 00 07` for TLS 1.3).
  *
+ * The server may also hold an X.509 certificate (TS 33.222 cl. 5.3: TLS
+ * with a server certificate, HTTP Digest inside it, done by the
+ * application): a client that offers PSK (TLS 1.2 PSK suites, TLS 1.3
+ * pre_shared_key) gets the PSK handshake as without a certificate; a client
+ * that offers no PSK gets a certificate handshake (TLS 1.2 ECDHE-ECDSA or
+ * ECDHE-RSA, TLS 1.3) and no lookup. tls_client_cert_connect() is the
+ * matching client, verifying the chain and the host name.
+ *
  * Why the server looks at records itself. On GnuTLS 3.7.9 no callback can
  * wait for a key (see ../shared/spec/README.md, library facts): a PSK
  * credentials function that fails ends the handshake. So the connection
@@ -27,6 +35,12 @@
  * one looked up; no session tickets, no renegotiation (a client's request
  * is answered with a no_renegotiation warning); a close_notify is not
  * signalled as EOF to the plaintext side (the TCP close that follows is).
+ * Certificates: one certificate and key per server (no choice by SNI),
+ * read once by tls_server_new() (no reload); no client certificates; a
+ * TLS 1.3 client that sends a pre_shared_key is held to it (no fallback to
+ * the certificate when its lookup fails); the certificate client trusts
+ * only its CA file and verifies dNSNames (no IP addresses, no revocation
+ * checks).
  *
  * Logging: log_debug() per state change and failure. No event lines: the
  * application logs those. Keys are never logged.
@@ -66,6 +80,25 @@ struct tls_client;
 	"+DHE-PSK:+PSK:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+AES-128-CBC:"	\
 	"-MAC-ALL:+AEAD:+SHA256:+SHA1"
 
+/*
+ * The default when the server has a certificate: the PSK set above, then
+ * ECDHE-ECDSA and ECDHE-RSA, in the server's order (%SERVER_PRECEDENCE).
+ * GnuTLS orders suites by key exchange first, so a client that offers both
+ * PSK and certificate suites in TLS 1.2 gets PSK; a priority of one's own
+ * should keep that. Among the PSK suites the order picks a decision-table
+ * AEAD suite when the client offers one (DHE-PSK-AES128-GCM, then
+ * PSK-AES-GCM) before ECDHE-PSK-CBC; without a certificate the client's
+ * order decides, as before. The cipher and MAC lists are shared, so
+ * besides the AES-GCM certificate suites (C02B, C02C, C02F, C030) the
+ * ECDHE-ECDSA/RSA AES-128-CBC-SHA256/-SHA neighbours are allowed too;
+ * AES-GCM wins whenever the client offers it.
+ */
+#define TLS_PRIORITY_CERT_DEFAULT					\
+	"NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"	\
+	"-KX-ALL:+DHE-PSK:+PSK:+ECDHE-PSK:+ECDHE-ECDSA:+ECDHE-RSA:"	\
+	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+AES-128-CBC:"		\
+	"-MAC-ALL:+AEAD:+SHA256:+SHA1"
+
 /* Ua security protocol id for TLS 1.3 external PSK (33.220 H.3). */
 extern const uint8_t tls_ua_id_tls13[TLS_UA_ID_LEN];
 
@@ -74,7 +107,9 @@ extern const uint8_t tls_ua_id_tls13[TLS_UA_ID_LEN];
  * the defaults named.
  */
 struct tls_server_cfg {
-	const char	*priority;	/* TLS_PRIORITY_DEFAULT */
+	const char	*priority;	/* TLS_PRIORITY_DEFAULT, or
+					 * TLS_PRIORITY_CERT_DEFAULT with
+					 * cert_file */
 	const char	*hint;		/* TLS 1.2 identity hint,
 					 * TLS_PSK_HINT_DEFAULT */
 	const char *const *alpn;	/* protocols, server preference order;
@@ -82,9 +117,11 @@ struct tls_server_cfg {
 	size_t		 nalpn;
 	unsigned	 handshake_timeout_ms; /* accept to Finished, lookups
 					 * included; TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS */
-	const char	*cert_file;	/* X.509 server certificate: not yet
-					 * implemented, must be NULL */
-	const char	*key_file;
+	const char	*cert_file;	/* X.509 server certificate (PEM;
+					 * may carry the chain after it), or
+					 * NULL for PSK only */
+	const char	*key_file;	/* its private key (PEM); set both
+					 * or neither */
 };
 
 /*
@@ -109,7 +146,9 @@ typedef void (*tls_psk_lookup)(struct tls_conn *c, const char *identity,
  * After the free, close_notify and any ciphertext still queued are written
  * (for at most 5 s) before the socket closes.
  * `alpn` is the protocol agreed ("" if none), `identity` the PSK identity
- * used; both valid during the call only. `c` stays valid during the call.
+ * used ("" after a certificate handshake); both valid during the call only.
+ * `c` stays valid during the call; tls_conn_is_psk() and the other
+ * accessors below say what was negotiated.
  */
 typedef void (*tls_ready_cb)(struct tls_conn *c, struct bufferevent *plain,
 	    const char *alpn, const char *identity, void *arg);
@@ -166,6 +205,22 @@ void	tls_conn_unref(struct tls_conn *c);
 int	tls_conn_alive(const struct tls_conn *c);
 
 /*
+ * What the handshake negotiated, from the ready callback on and for as
+ * long as `c` is valid (alive or referenced); before the handshake
+ * completes they return 0 (NULL for the SNI). tls_conn_version(): 12 or
+ * 13. tls_conn_suite(): the cipher suite code point (TLS 1.2: the yy zz of
+ * the Ua id 01 00 01 yy zz that Digest over a certificate handshake also
+ * uses, TS 33.220 H.3; TLS 1.3: 13 0x). tls_conn_is_psk(): 1 after a PSK
+ * handshake, 0 after a certificate handshake. tls_conn_sni(): the
+ * ClientHello's host_name, NULL when the client sent none (also during the
+ * handshake, once the ClientHello was read).
+ */
+int		 tls_conn_version(const struct tls_conn *c);
+uint16_t	 tls_conn_suite(const struct tls_conn *c);
+int		 tls_conn_is_psk(const struct tls_conn *c);
+const char	*tls_conn_sni(const struct tls_conn *c);
+
+/*
  * The key asked for by the last lookup: `keylen` octets (1 to TLS_PSK_MAX,
  * copied). The handshake resumes on the next loop turn. Returns 0, or -1
  * when there is nothing to answer (the connection is gone, or no lookup is
@@ -183,19 +238,41 @@ int	tls_conn_psk_fail(struct tls_conn *c, const char *reason);
 
 /* ---- client (blocking) ------------------------------------------------- */
 
+/*
+ * The client's key, asked for when GnuTLS needs it, with the Ua security
+ * protocol id it belongs to (TS 33.220 Annex H): 01 00 00 00 07 while the
+ * ClientHello is built (TLS 1.3 external PSK: the binder needs the key
+ * before any server message), 01 00 01 yy zz while the ClientKeyExchange
+ * is built (TLS 1.2: after the ServerHello named the suite yy zz). So a
+ * client that offers several TLS 1.2 suites still derives the key of the
+ * one the server picked, in one handshake. Called at most once per
+ * message, so twice when a TLS 1.3 offer is answered with TLS 1.2.
+ * Write 1 to TLS_PSK_MAX octets to `key` and their count to `*keylen`;
+ * return 0, or -1 to end the handshake (the caller's error text then says
+ * so). `key` is wiped after the call.
+ */
+typedef int (*tls_client_key_cb)(const uint8_t ua_id[TLS_UA_ID_LEN],
+	    uint8_t key[TLS_PSK_MAX], size_t *keylen, void *arg);
+
 struct tls_client_cfg {
 	const char	*addr;		/* numeric IPv4/IPv6 address */
 	uint16_t	 port;
 	const char	*sni;		/* server_name, NULL for none */
 	const char	*identity;	/* PSK identity */
-	const uint8_t	*key;		/* PSK, `keylen` octets */
+	const uint8_t	*key;		/* PSK, `keylen` octets; or: */
 	size_t		 keylen;
+	tls_client_key_cb key_cb;	/* when set, asked instead of `key` */
+	void		*key_arg;
 	int		 version;	/* 12, 13, or 0 for either */
 	const char	*priority;	/* overrides `version` when set */
 	const char *const *alpn;	/* NULL: none offered */
 	size_t		 nalpn;
 	unsigned	 timeout_ms;	/* connect, handshake and each read;
 					 * 0: 10000 */
+	/* tls_client_cert_connect() only: */
+	const char	*ca_file;	/* trusted CA certificates (PEM) */
+	const char	*verify_name;	/* host name the server certificate
+					 * must carry; NULL: `sni` */
 };
 
 /*
@@ -204,6 +281,21 @@ struct tls_client_cfg {
  * (when not NULL) is then the fatal alert received from the server, or -1.
  */
 struct tls_client *tls_client_psk_connect(const struct tls_client_cfg *cfg,
+	    int *alert, char *err, size_t errlen);
+
+/*
+ * Connect and complete a TLS handshake with a server certificate, blocking,
+ * offering no PSK. The chain must verify against `ca_file` alone and the
+ * certificate must name `verify_name` (or `sni`; one of them is required);
+ * `sni` is sent as given. `version`, `priority`, `alpn` and `timeout_ms` as
+ * for tls_client_psk_connect(); the PSK fields are ignored. Returns the
+ * session for tls_client_read()/write()/suite()/version()/alpn() (free with
+ * tls_client_free()), or NULL with a reason in `err` — "certificate
+ * verification failed: " and what failed ("name mismatch", "unknown CA",
+ * "expired", ...) when the server's certificate is refused — and `*alert`
+ * as for tls_client_psk_connect().
+ */
+struct tls_client *tls_client_cert_connect(const struct tls_client_cfg *cfg,
 	    int *alert, char *err, size_t errlen);
 
 /* Write all `len` octets. Returns 0 or -1. */
@@ -216,10 +308,16 @@ ssize_t	tls_client_read(struct tls_client *c, void *data, size_t size);
 /* The negotiated suite code point (TLS 1.2 and 1.3), 12 or 13, ALPN ("" if
  * none). */
 uint16_t	 tls_client_suite(const struct tls_client *c);
+/* The negotiated suite's name as GnuTLS spells it (static storage). */
+const char	*tls_client_suite_name(const struct tls_client *c);
 int		 tls_client_version(const struct tls_client *c);
 const char	*tls_client_alpn(const struct tls_client *c);
 
 /* Send close_notify, close and free. Accepts NULL. */
 void	tls_client_free(struct tls_client *c);
+
+/* The name of TLS alert `alert` (RFC 8446 6, RFC 4279 2), e.g.
+ * "unknown_psk_identity"; static storage. */
+const char	*tls_alert_name(int alert);
 
 #endif

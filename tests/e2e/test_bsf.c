@@ -998,9 +998,9 @@ START_TEST(zn_bia)
 	    "--uss", "7,1,other,1", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	d = e2e_zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
-	ck_assert_msg(d != NULL, "Zn: the BSF refused NAF_ORIGIN_HOST");
-	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	d = e2e_zn_open(&s, e2e_env(&s, "TESTER_ORIGIN_HOST"));
+	ck_assert_msg(d != NULL, "Zn: the BSF refused TESTER_ORIGIN_HOST");
+	e2e_bir(d, &s, e2e_env(&s, "TESTER_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
@@ -1026,7 +1026,7 @@ START_TEST(zn_bia)
 	ck_assert_msg(strstr(a.guss, "nafGroup=\"other\"") == NULL,
 	    "another group's USS was sent: %s", a.guss);
 	/* the Ua protocol id is part of NAF_Id: another id, another key */
-	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	e2e_bir(d, &s, e2e_env(&s, "TESTER_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_DIGEST_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_DIGEST_HEX, want);
 	ck_key(&a, want);
@@ -1049,9 +1049,9 @@ START_TEST(zn_no_impi)
 	e2e_stack_up(&s, (const char *[]){ "--bsf-opt", "zn.send_impi=no", NULL });
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	d = e2e_zn_open(&s, e2e_env(&s, "NAF_ORIGIN_HOST"));
+	d = e2e_zn_open(&s, e2e_env(&s, "TESTER_ORIGIN_HOST"));
 	ck_assert_ptr_nonnull(d);
-	e2e_bir(d, &s, e2e_env(&s, "NAF_ORIGIN_HOST"), u.btid,
+	e2e_bir(d, &s, e2e_env(&s, "TESTER_ORIGIN_HOST"), u.btid,
 	    e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	ck_key(&a, want);
@@ -1087,7 +1087,7 @@ START_TEST(zn_errors)
 	e2e_stack_up(&s, NULL);
 	ue_init(&u, &s, 0);
 	bootstrap(&u, "AKAv1-MD5", 3600);
-	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
+	naf = e2e_env(&s, "TESTER_ORIGIN_HOST");
 	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
 	snprintf(unknown, sizeof(unknown), "AAAAAAAAAAAAAAAAAAAAAA==@%s",
@@ -1150,7 +1150,7 @@ START_TEST(sessions_two_per_impi)
 	/* the second USIM's array is new, the HSS's next SEQ is fresh */
 	bootstrap(&u2, "AKAv1-MD5", 3600);
 	ck_assert_str_ne(u1.btid, u2.btid);
-	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
+	naf = e2e_env(&s, "TESTER_ORIGIN_HOST");
 	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
 	e2e_bir(d, &s, naf, u1.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);
@@ -1184,7 +1184,7 @@ START_TEST(sessions_survive_restart)
 	bootstrap(&u, "AKAv1-MD5", 3600);
 	ue_ks_naf(&u, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, want);
 	log = e2e_env(&s, "BSF_LOG");
-	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
+	naf = e2e_env(&s, "TESTER_ORIGIN_HOST");
 	pos = e2e_log_size(log);
 	ck_assert_int_eq(kill((pid_t)atoi(e2e_env(&s, "BSF_PID")), SIGTERM), 0);
 	ck_assert_int_eq(e2e_wait_log(log, "BSF-STOPPED", &pos, NULL, 0,
@@ -1243,7 +1243,7 @@ START_TEST(sessions_expire_and_purge)
 	ue_init(&u, &s, 0);
 	pos = e2e_log_size(e2e_env(&s, "BSF_LOG"));
 	bootstrap(&u, "AKAv1-MD5", 2);
-	naf = e2e_env(&s, "NAF_ORIGIN_HOST");
+	naf = e2e_env(&s, "TESTER_ORIGIN_HOST");
 	d = e2e_zn_open(&s, naf);
 	ck_assert_ptr_nonnull(d);
 	e2e_bir(d, &s, naf, u.btid, e2e_env(&s, "NAF_FQDN"), UA_TLS13_HEX, &a);

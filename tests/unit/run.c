@@ -69,6 +69,7 @@ main(void)
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_tls());
 	srunner_add_suite(sr, suite_xcap_uri());
+	srunner_add_suite(sr, suite_upstream());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

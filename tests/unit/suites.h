@@ -24,6 +24,7 @@ Suite	*suite_xml(void);
 Suite	*suite_http(void);
 Suite	*suite_tls(void);
 Suite	*suite_xcap_uri(void);
+Suite	*suite_upstream(void);
 
 /*
  * Decode the hex text `hex` into `out` (exactly `len` octets) or fail the

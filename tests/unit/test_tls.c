@@ -9,11 +9,20 @@
  * gone during its lookup; openssl s_client and gnutls-cli against the
  * server (skipped when missing).
  *
+ * With an X.509 certificate (made by scripts/gen-certs into a temporary
+ * folder, so the script is exercised too): certificate handshakes with
+ * tls_client_cert_connect() on TLS 1.2 and 1.3 and what the server's
+ * accessors say, a name mismatch and an unknown CA refused, PSK clients
+ * still getting PSK (and the lookup) — also a client that offers the
+ * certificate suites first and holds a PSK; gnutls-cli and openssl
+ * against it.
+ *
  * The server runs on the test's event loop (EVLOOP_ONCE until a condition
  * or a deadline, no sleeps); the blocking client runs in a thread, the
  * command-line tools as child processes whose output a pipe delivers.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -85,6 +94,24 @@ struct app {
 };
 
 static struct app app;
+
+/* What the server said about the handed-over connection. */
+struct conn_seen {
+	struct tls_conn	*c;		/* referenced; its accessors are read
+					 * again after the client left */
+	int		 version;
+	uint16_t	 suite;
+	int		 is_psk;
+	char		 sni[TLS_SNI_MAX + 1];	/* "" for none */
+};
+
+static struct conn_seen seen;
+
+/* Certificates from scripts/gen-certs: made once per tcase, in the runner
+ * process (unchecked fixture). */
+static char cert_dir[200], other_dir[200];
+static int use_cert;		/* server_start() loads cert_dir */
+static const char *srv_priority; /* NULL: the default */
 
 struct deferred {
 	struct tls_conn	*c;
@@ -199,9 +226,17 @@ ready_cb(struct tls_conn *c, struct bufferevent *plain, const char *alpn,
 {
 	int i;
 
-	(void)c;
 	(void)arg;
 	app.ready++;
+	if (seen.c == NULL) {
+		tls_conn_ref(c);
+		seen.c = c;
+		seen.version = tls_conn_version(c);
+		seen.suite = tls_conn_suite(c);
+		seen.is_psk = tls_conn_is_psk(c);
+		snprintf(seen.sni, sizeof(seen.sni), "%s",
+		    tls_conn_sni(c) ? tls_conn_sni(c) : "");
+	}
 	snprintf(app.alpn, sizeof(app.alpn), "%s", alpn);
 	snprintf(app.ready_identity, sizeof(app.ready_identity), "%s",
 	    identity);
@@ -239,9 +274,16 @@ server_start(unsigned timeout_ms)
 	struct tls_server_cfg cfg = { 0 };
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
-	char err[256];
+	char err[256], crt[256], key[256];
 
 	cfg.handshake_timeout_ms = timeout_ms;
+	cfg.priority = srv_priority;
+	if (use_cert) {
+		snprintf(crt, sizeof(crt), "%s/server.pem", cert_dir);
+		snprintf(key, sizeof(key), "%s/server-key.pem", cert_dir);
+		cfg.cert_file = crt;
+		cfg.key_file = key;
+	}
 	srv = tls_server_new(base, &cfg, lookup_cb, ready_cb, fail_cb, NULL,
 	    err, sizeof(err));
 	ck_assert_msg(srv != NULL, "%s", err);
@@ -284,7 +326,15 @@ setup(void)
 	log_set_output(getenv("UTSTACK_TEST_LOG") ? 2 : fileno(logfile));
 	log_set_verbose(getenv("UTSTACK_TEST_LOG") ? 2 : 1);
 	memset(&app, 0, sizeof(app));
+	memset(&seen, 0, sizeof(seen));
 	server_start(0);
+}
+
+static void
+setup_cert(void)
+{
+	use_cert = 1;
+	setup();
 }
 
 static int
@@ -301,6 +351,7 @@ teardown(void)
 
 	for (i = 0; i < app.nheld; i++)
 		tls_conn_unref(app.held[i]);
+	tls_conn_unref(seen.c);
 	for (i = 0; i < MAX_PLAIN; i++)
 		if (app.plain[i] != NULL)
 			bufferevent_free(app.plain[i]);
@@ -315,6 +366,8 @@ teardown(void)
 	log_set_verbose(0);
 	log_set_output(-1);
 	fclose(logfile);
+	use_cert = 0;
+	srv_priority = NULL;
 }
 
 /* ---- the client, in a thread ---------------------------------------------- */
@@ -327,6 +380,9 @@ struct cli {
 	const char	*priority;
 	unsigned	 timeout_ms;
 	int		 no_echo;
+	int		 cert;		/* tls_client_cert_connect() */
+	const char	*ca_file;
+	const char	*verify_name;
 	/* results */
 	pthread_t	 th;
 	int		 done;	/* atomic */
@@ -360,7 +416,14 @@ cli_main(void *arg)
 	cfg.alpn = alpn;
 	cfg.nalpn = 2;
 	cfg.timeout_ms = k->timeout_ms ? k->timeout_ms : WAIT_MS;
-	c = tls_client_psk_connect(&cfg, &k->alert, k->err, sizeof(k->err));
+	cfg.ca_file = k->ca_file;
+	cfg.verify_name = k->verify_name;
+	if (k->cert)
+		c = tls_client_cert_connect(&cfg, &k->alert, k->err,
+		    sizeof(k->err));
+	else
+		c = tls_client_psk_connect(&cfg, &k->alert, k->err,
+		    sizeof(k->err));
 	if (c != NULL) {
 		k->suite = tls_client_suite(c);
 		k->tls_version = tls_client_version(c);
@@ -810,6 +873,397 @@ START_TEST(interop_gnutls_cli)
 }
 END_TEST
 
+/* ---- X.509 server certificate ------------------------------------------------ */
+
+#define GEN_CERTS	"scripts/gen-certs"	/* from the top of the tree */
+#define CERT_NAMES	"naf.example.org", "xcap.example.org"
+
+static char ca_path[256], other_ca_path[256];
+
+/* Run gen-certs DIR NAME... (`names`: NULL-terminated); `out` gets what
+ * it printed. No shell: DIR comes from $TMPDIR. */
+static void
+gen_certs(const char *dir, const char *const *names, char *out,
+    size_t outlen)
+{
+	char *argv[8];
+	size_t have = 0;
+	ssize_t n;
+	int po[2], st, i;
+	pid_t pid;
+
+	ck_assert_msg(access(GEN_CERTS, X_OK) == 0,
+	    "%s not found: run the tests from the top of the tree", GEN_CERTS);
+	argv[0] = GEN_CERTS;
+	argv[1] = (char *)(uintptr_t)dir;
+	for (i = 0; names[i] != NULL && i < 5; i++)
+		argv[i + 2] = (char *)(uintptr_t)names[i];
+	argv[i + 2] = NULL;
+	ck_assert_int_eq(pipe(po), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(po[1], 2);
+		close(po[0]);
+		close(po[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	while (have + 1 < outlen &&
+	    (n = read(po[0], out + have, outlen - 1 - have)) > 0)
+		have += (size_t)n;
+	out[have] = '\0';
+	close(po[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s %s: %s",
+	    GEN_CERTS, dir, out);
+}
+
+static void
+make_dir(char *dir, size_t size)
+{
+	const char *t = getenv("TMPDIR");
+
+	ck_assert_uint_lt((size_t)snprintf(dir, size, "%s/utstack-tls-XXXXXX",
+	    t ? t : "/tmp"), size);
+	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir,
+	    strerror(errno));
+}
+
+/* Twice into one folder (the second run keeps what the first made), once
+ * into another: a CA of its own for the same names. */
+static void
+certs_setup(void)
+{
+	static const char *const names[] = { CERT_NAMES, NULL };
+	static const char *const naf[] = { "naf.example.org", NULL };
+	char out[512], path[256];
+	struct stat st;
+
+	make_dir(cert_dir, sizeof(cert_dir));
+	make_dir(other_dir, sizeof(other_dir));
+	gen_certs(cert_dir, names, out, sizeof(out));
+	ck_assert_msg(strstr(out, "made CA and a server certificate") != NULL,
+	    "%s", out);
+	gen_certs(cert_dir, names, out, sizeof(out));
+	ck_assert_msg(strstr(out, "kept") != NULL, "%s", out);
+	gen_certs(other_dir, naf, out, sizeof(out));
+	snprintf(path, sizeof(path), "%s/server-key.pem", cert_dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", cert_dir);
+	snprintf(other_ca_path, sizeof(other_ca_path), "%s/ca.pem",
+	    other_dir);
+}
+
+static void
+rm_dir(const char *dir)
+{
+	static const char *const files[] = { "ca.pem", "ca-key.pem",
+	    "server.pem", "server-key.pem" };
+	char path[256];
+	size_t i;
+
+	if (dir[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+}
+
+static void
+certs_teardown(void)
+{
+	rm_dir(cert_dir);
+	rm_dir(other_dir);
+}
+
+static void
+cli_cert_init(struct cli *k, int version, const char *sni)
+{
+	cli_init(k, "", version);
+	k->cert = 1;
+	k->sni = sni;
+	k->ca_file = ca_path;
+}
+
+static const struct {
+	int		 version;	/* asked */
+	const char	*priority;	/* client's, NULL: by version */
+	const char	*sni;
+	const char	*verify_name;
+	int		 want_version;
+	uint16_t	 want_suite;
+} cert_cases[] = {
+	/* the server's order: AES-128-GCM first */
+	{ 12, NULL, "naf.example.org", NULL, 12, 0xc02b },
+	{ 13, NULL, "naf.example.org", NULL, 13, 0x1301 },
+	/* the second dNSName; either version: 1.3 */
+	{ 0, NULL, "xcap.example.org", NULL, 13, 0x1301 },
+	/* no SNI sent, the name given apart */
+	{ 12, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM",
+	    NULL, "naf.example.org", 12, 0xc02c },
+};
+
+/* Certificate handshakes: no lookup, identity "", the accessors agree
+ * with the client, also after the client left. */
+START_TEST(cert_handshake)
+{
+	struct cli k;
+
+	cli_cert_init(&k, cert_cases[_i].version, cert_cases[_i].sni);
+	k.priority = cert_cases[_i].priority;
+	k.verify_name = cert_cases[_i].verify_name;
+	cli_start(&k);
+	cli_wait(&k);
+	ck_assert_msg(k.ok, "case %d: client: %s", _i, k.err);
+	ck_assert_int_eq(k.tls_version, cert_cases[_i].want_version);
+	ck_assert_uint_eq(k.suite, cert_cases[_i].want_suite);
+	ck_assert_str_eq(k.alpn, "h2");
+	ck_assert_int_eq(app.lookups, 0);
+	ck_assert_int_eq(app.ready, 1);
+	ck_assert_int_eq(app.fails, 0);
+	ck_assert_str_eq(app.ready_identity, "");
+	ck_assert_str_eq(app.alpn, "h2");
+	ck_assert_ptr_nonnull(seen.c);
+	ck_assert_int_eq(seen.is_psk, 0);
+	ck_assert_int_eq(seen.version, k.tls_version);
+	ck_assert_uint_eq(seen.suite, k.suite);
+	ck_assert_str_eq(seen.sni, cert_cases[_i].sni ?
+	    cert_cases[_i].sni : "");
+	/* the client is gone; what was negotiated stays readable */
+	ck_assert_int_eq(tls_conn_version(seen.c), k.tls_version);
+	ck_assert_uint_eq(tls_conn_suite(seen.c), k.suite);
+	ck_assert_int_eq(tls_conn_is_psk(seen.c), 0);
+}
+END_TEST
+
+/* 0: the certificate does not name the host; 1: signed by a CA the client
+ * does not trust. Refused by the client, which tells the server. */
+START_TEST(cert_refused)
+{
+	struct cli k;
+
+	cli_cert_init(&k, 0, "naf.example.org");
+	if (_i == 0)
+		k.verify_name = "other.example.org";
+	else
+		k.ca_file = other_ca_path;
+	cli_start(&k);
+	cli_wait(&k);
+	ck_assert(!k.ok);
+	if (_i == 0)
+		ck_assert_msg(strcmp(k.err, "certificate verification "
+		    "failed: name mismatch") == 0, "%s", k.err);
+	else
+		ck_assert_msg(strcmp(k.err, "certificate verification "
+		    "failed: unknown CA") == 0, "%s", k.err);
+	ck_assert_msg(test_run_until(base, none_handshaking, NULL, WAIT_MS),
+	    "not closed");
+	ck_assert_int_eq(app.ready, 0);
+	ck_assert_int_eq(app.fails, 1);
+	ck_assert_int_eq(app.lookups, 0);
+	ck_assert_msg(strstr(app.fail_reason, "Certificate is bad") != NULL,
+	    "%s", app.fail_reason);
+}
+END_TEST
+
+/* The certificate client refuses to start without what it verifies
+ * against; nothing reaches the server. */
+START_TEST(cert_client_args)
+{
+	struct tls_client_cfg cfg = { 0 };
+	char err[256], key[256];
+
+	cfg.addr = "127.0.0.1";
+	cfg.port = port;
+	cfg.sni = "naf.example.org";
+	ck_assert_ptr_null(tls_client_cert_connect(&cfg, NULL, err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, "a CA file and a name to verify are needed");
+	cfg.ca_file = ca_path;
+	cfg.sni = NULL;
+	ck_assert_ptr_null(tls_client_cert_connect(&cfg, NULL, err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, "a CA file and a name to verify are needed");
+	cfg.verify_name = "naf.example.org";
+	cfg.ca_file = "/nonexistent/ca.pem";
+	ck_assert_ptr_null(tls_client_cert_connect(&cfg, NULL, err,
+	    sizeof(err)));
+	ck_assert_msg(strncmp(err, "CA file /nonexistent/ca.pem: ", 29) == 0,
+	    "%s", err);
+	snprintf(key, sizeof(key), "%s/server-key.pem", cert_dir);
+	cfg.ca_file = key;	/* PEM, but no certificate */
+	ck_assert_ptr_null(tls_client_cert_connect(&cfg, NULL, err,
+	    sizeof(err)));
+	ck_assert_msg(strstr(err, "no certificate in it") != NULL, "%s", err);
+	ck_assert(test_run_until(base, test_never, NULL, 50) == 0);
+	ck_assert_uint_eq(tls_server_conn_count(srv), 0);
+}
+END_TEST
+
+/* A server certificate needs both files, readable, and a key that
+ * belongs to it. */
+START_TEST(cert_server_config)
+{
+	struct tls_server_cfg cfg = { 0 };
+	struct tls_server *s;
+	char err[1024], crt[256], key[256], other_key[256];
+
+	snprintf(crt, sizeof(crt), "%s/server.pem", cert_dir);
+	snprintf(key, sizeof(key), "%s/server-key.pem", cert_dir);
+	snprintf(other_key, sizeof(other_key), "%s/server-key.pem", other_dir);
+	cfg.cert_file = crt;
+	s = tls_server_new(base, &cfg, lookup_cb, ready_cb, fail_cb, NULL,
+	    err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err,
+	    "a server certificate needs both cert_file and key_file");
+	cfg.key_file = "/nonexistent/key.pem";
+	s = tls_server_new(base, &cfg, lookup_cb, ready_cb, fail_cb, NULL,
+	    err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "/nonexistent/key.pem") != NULL, "%s", err);
+	cfg.key_file = other_key;
+	s = tls_server_new(base, &cfg, lookup_cb, ready_cb, fail_cb, NULL,
+	    err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "server certificate") != NULL, "%s", err);
+}
+END_TEST
+
+/* A PSK client against a server with a certificate: still PSK, the key
+ * still looked up (0 TLS 1.3, 1 TLS 1.2). */
+START_TEST(psk_with_cert)
+{
+	struct cli k;
+	char ua[16];
+
+	app.defer_turns = 2;
+	cli_init(&k, PFX_ID, _i == 0 ? 13 : 12);
+	k.sni = "naf.example.org";
+	cli_start(&k);
+	cli_wait(&k);
+	ck_assert_msg(k.ok, "client: %s", k.err);
+	ck_assert_int_eq(app.lookups, 1);
+	ck_assert_str_eq(app.identity, PFX_ID);
+	ck_assert_str_eq(app.ready_identity, PFX_ID);
+	ck_assert_int_eq(seen.is_psk, 1);
+	ck_assert_int_eq(seen.version, k.tls_version);
+	ck_assert_int_eq(k.tls_version, _i == 0 ? 13 : 12);
+	ck_assert_uint_eq(seen.suite, k.suite);
+	ck_assert_str_eq(seen.sni, "naf.example.org");
+	if (_i == 0)
+		ck_assert_hex(app.ua_id, TLS_UA_ID_LEN, "0100000007");
+	else {
+		snprintf(ua, sizeof(ua), "010001%04x", k.suite);
+		ck_assert_hex(app.ua_id, TLS_UA_ID_LEN, ua);
+	}
+}
+END_TEST
+
+/* A PSK client against the certificate server, each decision-table TLS 1.2
+ * suite: tls12_suite (above) in the "certificate" tcase. */
+
+/*
+ * gnutls-cli and openssl s_client against the server with a certificate.
+ * 0-3: certificate only (gnutls-cli, openssl; TLS 1.2, 1.3), verifying
+ * chain and name. 4-7: clients that hold a PSK and trust the CA, offering
+ * PSK and certificate suites, gnutls-cli with the certificate key
+ * exchanges first: still PSK. 8: case 4 against a priority without
+ * %SERVER_PRECEDENCE: GnuTLS follows the client to the certificate — why
+ * TLS_PRIORITY_CERT_DEFAULT has it.
+ */
+START_TEST(interop_cert)
+{
+	static const char *const gnutls_vers[] = {
+	    "NORMAL:-VERS-ALL:+VERS-TLS1.2", "NORMAL:-VERS-ALL:+VERS-TLS1.3" };
+	/* no DHE-PSK: gnutls-cli 3.7.9 crashes after a TLS 1.2 DHE-PSK
+	 * handshake (also against gnutls-serv) */
+	static const char *const gnutls_mixed[] = {
+	    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
+	    "+ECDHE-PSK:+PSK",
+	    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
+	    "+ECDHE-PSK:+PSK" };
+	char portarg[32], hostport[48], *argv[32];
+	int n = 0, psk = _i >= 4 && _i <= 7, v13 = _i % 2, gnutls;
+	const char *out;
+
+	if (_i == 8) {
+		tls_server_free(srv);
+		evconnlistener_free(lev);
+		srv_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
+		    "-KX-ALL:+DHE-PSK:+PSK:+ECDHE-PSK:+ECDHE-ECDSA:+ECDHE-RSA";
+		server_start(0);
+		v13 = 0;
+	}
+	app.close_after_echo = 1;
+	snprintf(portarg, sizeof(portarg), "%u", port);
+	snprintf(hostport, sizeof(hostport), "127.0.0.1:%u", port);
+	gnutls = _i == 0 || _i == 1 || _i == 4 || _i == 5 || _i == 8;
+	if (gnutls) {
+		argv[n++] = "gnutls-cli";
+		argv[n++] = "-p";
+		argv[n++] = portarg;
+		argv[n++] = "--x509cafile";
+		argv[n++] = ca_path;
+		argv[n++] = "--verify-hostname";
+		argv[n++] = "naf.example.org";
+		argv[n++] = "--sni-hostname";
+		argv[n++] = "naf.example.org";
+		argv[n++] = "--priority";
+		argv[n++] = (char *)(uintptr_t)(_i < 4 ? gnutls_vers[v13] :
+		    gnutls_mixed[v13]);
+		if (_i >= 4) {
+			argv[n++] = "--pskusername";
+			argv[n++] = PFX_ID;
+			argv[n++] = "--pskkey";
+			argv[n++] = KEY_HEX;
+		}
+		argv[n++] = "127.0.0.1";
+	} else {
+		argv[n++] = "openssl";
+		argv[n++] = "s_client";
+		argv[n++] = "-connect";
+		argv[n++] = hostport;
+		argv[n++] = v13 ? "-tls1_3" : "-tls1_2";
+		argv[n++] = "-CAfile";
+		argv[n++] = ca_path;
+		argv[n++] = "-verify_return_error";
+		argv[n++] = "-verify_hostname";
+		argv[n++] = "naf.example.org";
+		argv[n++] = "-servername";
+		argv[n++] = "naf.example.org";
+		if (psk) {
+			argv[n++] = "-psk_identity";
+			argv[n++] = PFX_ID;
+			argv[n++] = "-psk";
+			argv[n++] = KEY_HEX;
+		}
+		argv[n++] = "-ign_eof";
+	}
+	argv[n] = NULL;
+	out = run_tool(argv);
+	if (out == NULL)
+		return;
+	ck_assert_msg(app.ready == 1, "case %d: no handshake: %s", _i, out);
+	ck_assert_msg(strstr(out, "hello") != NULL, "case %d: no echo: %s",
+	    _i, out);
+	ck_assert_int_eq(seen.version, v13 ? 13 : 12);
+	ck_assert_msg(seen.is_psk == psk, "case %d: is_psk %d, suite %04x",
+	    _i, seen.is_psk, seen.suite);
+	ck_assert_int_eq(app.lookups, psk);
+	ck_assert_str_eq(seen.sni, "naf.example.org");
+	if (!psk && !gnutls)
+		ck_assert_msg(strstr(out, "Verify return code: 0 (ok)") != NULL,
+		    "case %d: %s", _i, out);
+}
+END_TEST
+
 Suite *
 suite_tls(void)
 {
@@ -840,6 +1294,20 @@ suite_tls(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, interop_openssl, 0, 2);
 	tcase_add_loop_test(tc, interop_gnutls_cli, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("certificate");
+	tcase_add_unchecked_fixture(tc, certs_setup, certs_teardown);
+	tcase_add_checked_fixture(tc, setup_cert, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, cert_handshake, 0,
+	    (int)(sizeof(cert_cases) / sizeof(cert_cases[0])));
+	tcase_add_loop_test(tc, cert_refused, 0, 2);
+	tcase_add_test(tc, cert_client_args);
+	tcase_add_test(tc, cert_server_config);
+	tcase_add_loop_test(tc, psk_with_cert, 0, 2);
+	tcase_add_loop_test(tc, tls12_suite, 0, n12);
+	tcase_add_loop_test(tc, interop_cert, 0, 9);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,163 @@
+/*
+ * upstream.h — an asynchronous HTTP client to one application server, for
+ * the Authentication Proxy (TS 24.109 cl. 7: the AP forwards requests to
+ * the AS and the answers back). HTTP/1.1 over a keep-alive connection
+ * pool, or h2c with prior knowledge (RFC 9113 §3.3, nghttp2) over one
+ * connection with many streams. Numeric addresses only: nothing resolves
+ * names, nothing blocks the event loop.
+ *
+ * Each request gets exactly one callback: the complete response (status,
+ * header fields, body), or an error saying which of the AP's answers fits
+ * (502 could not connect / broken answer / too large, 504 no answer in
+ * time, 503 too many requests queued).
+ *
+ * HTTP/1.1: one request per connection at a time (no pipelining), at most
+ * `max_conns` connections; requests beyond wait in a FIFO queue of at most
+ * `queue_max`, then UPSTREAM_E_OVERLOAD. A connection is reused after a
+ * complete response unless the AS said "Connection: close" or the
+ * response was read to EOF; an idle connection closes after
+ * `idle_timeout_ms`. A request that fails on a reused connection before
+ * any response octet arrived is retried once on a fresh connection when
+ * its method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS; RFC 9110
+ * §9.2.2) — the AS may have closed an idle connection at the same moment.
+ * Response framing: Content-Length, chunked, or read to EOF; 1xx interim
+ * answers are skipped; HEAD, 204 and 304 have no body.
+ *
+ * h2c: one connection, opened on first use and re-opened after GOAWAY or
+ * failure; requests beyond the peer's SETTINGS_MAX_CONCURRENT_STREAMS
+ * wait in the same queue. A stream the AS refused (REFUSED_STREAM, or
+ * above a GOAWAY's last stream id: RFC 9113 §8.7, not processed) goes
+ * back to the queue in its place, whatever its method; any other reset
+ * is UPSTREAM_E_PROTOCOL. A timeout, cancel or body over body_max resets
+ * the stream (RST_STREAM CANCEL) and keeps the connection.
+ *
+ * A connection that cannot be opened (refused, connect_timeout_ms) fails
+ * with UPSTREAM_E_CONNECT the requests waiting for it: in HTTP/1.1 the
+ * one it was opened for, and the whole queue when no other connection is
+ * up (the AS is not there); in h2c every queued request.
+ *
+ * Caps: response head `head_max` (UPSTREAM_E_PROTOCOL beyond; HTTP/1.1:
+ * status lines and fields of the interim 1xx heads and the final one
+ * together, trailers apart; HTTP/2: RFC 9113 §6.5.2 name + value + 32 per
+ * field), more than UPSTREAM_HEADERS_MAX fields (UPSTREAM_E_PROTOCOL, no
+ * field is dropped silently), response body `body_max`
+ * (UPSTREAM_E_TOO_BIG, at once when Content-Length says so). HTTP/1.1
+ * parsing is strict (RFC 9112): "HTTP/1.x NNN [reason]", no space before
+ * a field's colon, no obs-fold, no controls but HTAB in values,
+ * Content-Length digits only and consistent, Transfer-Encoding only a
+ * lone "chunked" and never with Content-Length; bare LF line ends are
+ * accepted; 101 is an error. Octets after a complete response close the
+ * connection (never read as the next answer).
+ * Logging: log_debug() per request (method, target, status, ms) and per
+ * connection state change.
+ */
+#ifndef UTSTACK_UPSTREAM_H
+#define UTSTACK_UPSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct upstream;
+struct upstream_req;
+
+#define UPSTREAM_CONNECT_TIMEOUT_DEFAULT_MS	2000
+#define UPSTREAM_RESPONSE_TIMEOUT_DEFAULT_MS	10000
+#define UPSTREAM_IDLE_TIMEOUT_DEFAULT_MS	30000
+#define UPSTREAM_MAX_CONNS_DEFAULT		32
+#define UPSTREAM_QUEUE_MAX_DEFAULT		1024
+#define UPSTREAM_HEAD_MAX_DEFAULT		16384
+#define UPSTREAM_BODY_MAX_DEFAULT		(1024 * 1024)
+#define UPSTREAM_HEADERS_MAX			100	/* response fields kept */
+
+/* Configuration, copied by upstream_new(). Zero fields take the defaults
+ * named; `h2` is a plain flag. */
+struct upstream_cfg {
+	const char	*addr;		/* numeric IPv4 or IPv6 address */
+	uint16_t	 port;
+	int		 h2;		/* 1: h2c prior knowledge, 0: HTTP/1.1 */
+	unsigned	 connect_timeout_ms;
+	unsigned	 response_timeout_ms; /* request sent (queued) to the
+					 * last octet of the response */
+	unsigned	 idle_timeout_ms;
+	size_t		 max_conns;	/* HTTP/1.1 connections */
+	size_t		 queue_max;	/* requests waiting for a connection */
+	size_t		 head_max;
+	size_t		 body_max;
+};
+
+enum upstream_err {
+	UPSTREAM_OK = 0,
+	UPSTREAM_E_CONNECT,	/* refused, unreachable, connect timeout: 502 */
+	UPSTREAM_E_TIMEOUT,	/* no complete answer in time: 504 */
+	UPSTREAM_E_PROTOCOL,	/* malformed answer, reset, closed early: 502 */
+	UPSTREAM_E_TOO_BIG,	/* response body over body_max: 502 */
+	UPSTREAM_E_OVERLOAD,	/* queue full: 503 */
+	UPSTREAM_E_SHUTDOWN,	/* upstream_free() with the request pending */
+};
+
+/* A response; every pointer is valid during the callback only. Header
+ * names as received (HTTP/2: lower case), hop-by-hop fields included;
+ * `body` is NUL-terminated (not counted), never NULL. */
+struct upstream_resp {
+	int		 status;
+	size_t		 nheaders;
+	const char	*names[UPSTREAM_HEADERS_MAX];
+	const char	*values[UPSTREAM_HEADERS_MAX];
+	const uint8_t	*body;
+	size_t		 body_len;
+	int		 h2;		/* answered over HTTP/2 */
+};
+
+/*
+ * Called exactly once per request, from the event loop (never from inside
+ * upstream_request()): `resp` with e == UPSTREAM_OK, else NULL and a
+ * short reason in `why` ("connect: Connection refused", "timeout after
+ * 10000 ms"). A callback may call upstream_request() and cancel other
+ * requests; not upstream_free().
+ */
+typedef void (*upstream_cb)(void *arg, enum upstream_err e,
+	    const struct upstream_resp *resp, const char *why);
+
+/* A client on `base`. Returns it, or NULL with a reason in `err`. */
+struct upstream	*upstream_new(struct event_base *base,
+		    const struct upstream_cfg *cfg, char *err, size_t errlen);
+
+/* Close every connection; pending requests get UPSTREAM_E_SHUTDOWN now
+ * (requests whose outcome was known but not yet delivered get that
+ * outcome now). Accepts NULL. Not from inside a callback. */
+void		 upstream_free(struct upstream *u);
+
+/*
+ * Send `method` `target` (origin-form, sent as is) with the `nheaders`
+ * fields names[i]: values[i] (copied; the caller leaves out hop-by-hop
+ * fields, Host included: `host` is sent as Host / :authority) and the
+ * `len` octets at `body` (copied; Content-Length is written when len > 0
+ * or the method is PUT/POST). Returns a handle valid until the callback
+ * runs or upstream_cancel(), or NULL with errno EINVAL (a name or value
+ * with CR/LF/NUL) or ENOMEM — then `cb` is not called.
+ * Also EINVAL: a method or field name that is not a token, a target
+ * with SP, HTAB, CR or LF, a `host` with those, a call while
+ * upstream_free() runs. `host` NULL sends the AS's "addr:port".
+ * The module frames the message itself: Host, Content-Length and
+ * Transfer-Encoding among `names` are left out, and on h2c the
+ * connection-specific Connection, Keep-Alive, Proxy-Connection, Upgrade
+ * and TE too (RFC 9113 §8.2.2); HTTP/2 names are sent in lower case.
+ */
+struct upstream_req *upstream_request(struct upstream *u, const char *method,
+		    const char *target, const char *host,
+		    const char *const *names, const char *const *values,
+		    size_t nheaders, const uint8_t *body, size_t len,
+		    upstream_cb cb, void *arg);
+
+/* Forget a pending request: its callback will not run (an HTTP/1.1
+ * connection it was using, or being opened for it, is closed; an HTTP/2
+ * stream is reset). Accepts NULL; no effect from inside the request's
+ * own callback. */
+void		 upstream_cancel(struct upstream_req *r);
+
+/* Statistics, for tests: connections open, requests queued. */
+size_t		 upstream_conn_count(const struct upstream *u);
+size_t		 upstream_queued(const struct upstream *u);
+
+#endif
