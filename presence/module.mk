@@ -4,7 +4,8 @@ PRESENCE_SRCS := \
 	presence/presence_xcap.c \
 	presence/presence_store.c \
 	presence/presence_auid.c \
-	presence/presence_node.c
+	presence/presence_node.c \
+	presence/presence_policy.c
 
 PRESENCE_OBJS := $(PRESENCE_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(PRESENCE_OBJS:.o=.d)

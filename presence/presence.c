@@ -41,6 +41,12 @@ const struct conf_opt presence_conf_opts[] = {
 	CONF_OPT_STR("trust.secret", struct pres_conf, trust_secret, NULL,
 	    CONF_F_SECRET, "if set, trusted peers also send it in "
 	    "X-Utstack-Peer-Secret"),
+	CONF_OPT_INT("oma.pres_content_max", struct pres_conf,
+	    pres_content_max, 1024, 64 * 1024 * 1024, "307200", 0,
+	    "largest OMA pres-content document, octets (409 beyond)"),
+	CONF_OPT_STR("policy.default_sub_handling", struct pres_conf,
+	    default_sub, "confirm", 0, "sub-handling when no matching rule "
+	    "sets one: block, confirm, polite-block or allow"),
 	CONF_OPT_END
 };
 
@@ -50,8 +56,9 @@ usage(FILE *f)
 	fputs(
 "usage: presence -c FILE [-f] [-v]... [-n] [-o section.key=value]...\n"
 "\n"
-"The presence XCAP server (RFC 4825): resource-lists and xcap-caps under\n"
-"the XCAP root, HTTP/1.1 and h2c, for identities asserted by trusted peers.\n"
+"The presence XCAP server (RFC 4825): the presence application usages under\n"
+"the XCAP root, HTTP/1.1 and h2c, for identities asserted by trusted peers,\n"
+"and GET /policy/eval (RFC 4745 / RFC 5025 subscription authorisation).\n"
 "  -c FILE config  -f foreground  -v more logging  -n check config\n"
 "  -o section.key=value   override a config key (see conf/presence.conf)\n", f);
 }
@@ -85,6 +92,11 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if (daemon_config(&a, presence_conf_opts, &c, 1) != 0)
 		return 2;
+	if (pres_sub_value(c.default_sub) < 0) {
+		fprintf(stderr, "presence: policy.default_sub_handling: \"%s\" is "
+		    "not block, confirm, polite-block or allow\n", c.default_sub);
+		return 2;
+	}
 	if (pres_auid_init(c.xsd_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "presence: %s\n", err);
 		return 2;

@@ -1,38 +1,93 @@
 /*
  * presence_auid.c — the application usages the server knows (RFC 4825 §5):
- * one table entry per AUID with its MIME type, default namespace, schema
- * and constraints. Part 2 of the presence work adds entries, not code
- * paths.
+ * one table entry per AUID with its MIME type, default namespace, root
+ * element, schema, uniqueness and constraints (RFC 4826 §3.4 and §4.4,
+ * RFC 4745, RFC 5025, and the OMA usages as far as
+ * ../shared/spec/XCAP.md §2.5 describes them).
  *
- * Schemas are read from local files written in the repo
- * (presence/xsd/, one .xsd per usage) and parsed from memory: nothing is
- * ever fetched.
+ * Schemas are read from local files written in the repo (presence/xsd/,
+ * one main .xsd per usage; imports name sibling files by relative
+ * schemaLocation, resolved against the XSD folder): nothing is ever
+ * fetched.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 
 #include "presence.h"
+#include "xcap_uri.h"
 #include "xml.h"
 
 #define XSD_MAX		(256 * 1024)
 #define NS_RL		"urn:ietf:params:xml:ns:resource-lists"
+#define NS_RLS		"urn:ietf:params:xml:ns:rls-services"
 #define NS_CAPS		"urn:ietf:params:xml:ns:xcap-caps"
+#define NS_CP		"urn:ietf:params:xml:ns:common-policy"
+#define NS_PR		"urn:ietf:params:xml:ns:pres-rules"
+#define NS_OCP		"urn:oma:xml:xdm:common-policy"
+#define NS_OPR		"urn:oma:xml:prs:pres-rules"
+#define NS_OPC		"urn:oma:xml:prs:pres-content"
+#define NS_DIR		"urn:oma:xml:xdm:xcap-directory"
+#define NS_PIDF		"urn:ietf:params:xml:ns:pidf"
 
-static int	rl_constraints(xmlDoc *doc, struct pres_error *err);
+static int	rl_constraints(xmlDoc *doc, struct pres_vctx *cx,
+		    struct pres_error *err);
+static int	rls_constraints(xmlDoc *doc, struct pres_vctx *cx,
+		    struct pres_error *err);
+static int	rules_unique(xmlDoc *doc, struct pres_error *err);
+static int	pr_constraints(xmlDoc *doc, struct pres_vctx *cx,
+		    struct pres_error *err);
+static int	oma_pr_constraints(xmlDoc *doc, struct pres_vctx *cx,
+		    struct pres_error *err);
+static int	content_constraints(xmlDoc *doc, struct pres_vctx *cx,
+		    struct pres_error *err);
 
+/*
+ * The usages. Default namespaces (for node selectors, RFC 4825 §5.2): the
+ * IETF pres-rules usage's is the pres-rules URN although its documents are
+ * common-policy <ruleset>s (RFC 5025 §9; XCAP.md §1.4); OMA's pres-rules
+ * usage declares common-policy itself (XCAP.md §1.4: Mobicents, and
+ * IMSDroid's unprefixed "ruleset/rule[@id=...]" selectors).
+ */
 static const struct pres_auid usages[] = {
-	{ "xcap-caps", "application/xcap-caps+xml", NS_CAPS, "xcap-caps.xsd",
-	  1, NULL },
-	{ "resource-lists", "application/resource-lists+xml", NS_RL,
-	  "resource-lists.xsd", 0, rl_constraints },
+	{ "xcap-caps", "application/xcap-caps+xml", NS_CAPS, NS_CAPS,
+	  "xcap-caps", "xcap-caps.xsd", PRES_AUID_GLOBAL_ONLY, NULL, NULL },
+	{ "resource-lists", "application/resource-lists+xml", NS_RL, NS_RL,
+	  "resource-lists", "resource-lists.xsd", 0, NULL, rl_constraints },
+	{ "rls-services", "application/rls-services+xml", NS_RLS, NS_RLS,
+	  "rls-services", "rls-services.xsd", PRES_AUID_INDEXED, NULL,
+	  rls_constraints },
+	{ "pres-rules", "application/auth-policy+xml", NS_PR, NS_CP,
+	  "ruleset", "pres-rules.xsd", 0, rules_unique, pr_constraints },
+	{ "org.openmobilealliance.pres-rules", "application/auth-policy+xml",
+	  NS_CP, NS_CP, "ruleset", "oma-pres-rules.xsd", 0, rules_unique,
+	  oma_pr_constraints },
+	{ "org.openmobilealliance.pres-content",
+	  "application/vnd.oma.pres-content+xml", NS_OPC, NS_OPC, "content",
+	  "oma-pres-content.xsd", PRES_AUID_PUBLIC_READ | PRES_AUID_CONTENT_CAP,
+	  NULL, content_constraints },
+	{ "org.openmobilealliance.xcap-directory",
+	  "application/vnd.oma.xcap-directory+xml", NS_DIR, NS_DIR,
+	  "xcap-directory", "xcap-directory.xsd", PRES_AUID_DIRECTORY, NULL,
+	  NULL },
+	{ "pidf-manipulation", "application/pidf+xml", NS_PIDF, NS_PIDF,
+	  "presence", "pidf.xsd", 0, NULL, NULL },
 };
 #define N_USAGES	(sizeof(usages) / sizeof(usages[0]))
+
+/* Namespaces understood beyond the usages' default ones (xcap-caps
+ * <namespaces>), and the common-policy extensions evaluated
+ * (<extensions>; see docs/CONTRACT.md). */
+static const char *const more_namespaces[] = { NS_OCP, NS_OPR, NULL };
+static const char *const extensions[] = { "pres-rules",
+	"oma-common-policy", "oma-pres-rules", NULL };
 
 /* Compiled schemas, parallel to usages[]; loaded once at start-up. */
 static xmlSchemaPtr schemas[N_USAGES];
@@ -55,6 +110,10 @@ set_error(struct pres_error *err, const char *tag, const char *fmt, ...)
 }
 
 /* Collect libxml2's schema messages into the phrase, first one wins. */
+static void
+schema_error(void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 schema_error(void *ctx, const char *fmt, ...)
 {
@@ -108,15 +167,22 @@ pres_auid_init(const char *xsd_dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
+		free(text);
+		/*
+		 * Read again by libxml2 from the path, so that the imports'
+		 * relative schemaLocations resolve against the XSD folder.
+		 * Every import in presence/xsd/ names a sibling file; the
+		 * read above only checked that the main file is there and
+		 * within XSD_MAX.
+		 */
 		phrase[0] = '\0';
-		pc = xmlSchemaNewMemParserCtxt(text, (int)len);
+		pc = xmlSchemaNewParserCtxt(path);
 		if (pc != NULL) {
 			xmlSchemaSetParserErrors(pc, schema_error, schema_error,
 			    phrase);
 			schemas[i] = xmlSchemaParse(pc);
 			xmlSchemaFreeParserCtxt(pc);
 		}
-		free(text);
 		if (schemas[i] == NULL) {
 			snprintf(err, errlen, "%s: %s", path, phrase[0] ? phrase :
 			    "not a usable schema");
@@ -238,9 +304,23 @@ check_utf8(const uint8_t *body, size_t len, struct pres_error *err)
 	return 0;
 }
 
+void
+pres_vctx_clear(struct pres_vctx *cx)
+{
+	size_t i;
+
+	if (cx == NULL)
+		return;
+	for (i = 0; i < cx->nkeys; i++)
+		free(cx->keys[i]);
+	free(cx->keys);
+	cx->keys = NULL;
+	cx->nkeys = 0;
+}
+
 int
 pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
-    size_t max, struct pres_error *err)
+    size_t max, struct pres_vctx *cx, struct pres_error *err)
 {
 	xmlSchemaValidCtxtPtr vc;
 	xmlDoc *doc;
@@ -250,6 +330,17 @@ pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
 	int rc = -1;
 
 	memset(err, 0, sizeof(*err));
+	pres_vctx_clear(cx);
+	if ((a->flags & PRES_AUID_CONTENT_CAP) && cx->content_max > 0 &&
+	    (long long)len > cx->content_max) {
+		/* OMA pres-content is shared and fetched by every watcher:
+		 * its own cap, below the general document cap (XCAP.md §2.5:
+		 * OpenXCAP allows 300 KiB) */
+		set_error(err, "constraint-failure", "a %s document is at most "
+		    "%lld octets (oma.pres_content_max)", a->auid,
+		    cx->content_max);
+		return -1;
+	}
 	if (check_utf8(body, len, err) != 0)
 		return -1;
 	if ((doc = xml_parse((const char *)body, len, max, why,
@@ -259,11 +350,15 @@ pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
 	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || root->ns == NULL ||
-	    strcmp((const char *)root->ns->href, a->ns) != 0) {
-		set_error(err, "schema-validation-error", "the root element is "
-		    "not in the %s namespace (%s)", a->auid, a->ns);
+	    strcmp((const char *)root->ns->href, a->root_ns) != 0 ||
+	    strcmp((const char *)root->name, a->root) != 0) {
+		set_error(err, "schema-validation-error", "the root element of "
+		    "a %s document is <%s> in the %s namespace", a->auid,
+		    a->root, a->root_ns);
 		goto done;
 	}
+	if (a->unique != NULL && a->unique(doc, err) != 0)
+		goto done;
 	if (i < N_USAGES && schemas[i] != NULL) {
 		why[0] = '\0';
 		if ((vc = xmlSchemaNewValidCtxt(schemas[i])) == NULL) {
@@ -279,12 +374,82 @@ pres_auid_validate(const struct pres_auid *a, const uint8_t *body, size_t len,
 		}
 		xmlSchemaFreeValidCtxt(vc);
 	}
-	if (a->constraints != NULL && a->constraints(doc, err) != 0)
+	if (a->constraints != NULL && a->constraints(doc, cx, err) != 0)
 		goto done;
 	rc = 0;
 done:
+	if (rc != 0)
+		pres_vctx_clear(cx);
 	xml_doc_free(doc);
 	return rc;
+}
+
+/* --- helpers for the constraints --------------------------------------- */
+
+static int
+is_el(const xmlNode *n, const char *ns, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    strcmp((const char *)n->ns->href, ns) == 0 &&
+	    (name == NULL || strcmp((const char *)n->name, name) == 0);
+}
+
+/* The first child element `ns`:`name` of `n`, or NULL. */
+static xmlNode *
+child(const xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode *c;
+
+	for (c = n->children; c != NULL; c = c->next)
+		if (is_el(c, ns, name))
+			return c;
+	return NULL;
+}
+
+/* The text of `n` with leading and trailing whitespace removed, into
+ * `out`; -1 when it does not fit. */
+static int
+trimmed_text(xmlNode *n, char *out, size_t size)
+{
+	xmlChar *v = xmlNodeGetContent(n);
+	const char *s = v != NULL ? (const char *)v : "";
+	size_t len;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len > 0 && strchr(" \t\n\r", s[len - 1]) != NULL)
+		len--;
+	if (len >= size) {
+		xmlFree(v);
+		return -1;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	xmlFree(v);
+	return 0;
+}
+
+/* A value like `v` that is not in the NULL-terminated `taken` list:
+ * v-2, v-3 ... (for sip: URIs the suffix goes on the user part). */
+static void
+free_value(const char *v, const char *const *taken, size_t ntaken, char *out,
+    size_t size)
+{
+	const char *at = strchr(v, '@');
+	size_t i, k;
+
+	for (k = 2; k < 1000; k++) {
+		if (at != NULL && strchr(v, ':') != NULL && strchr(v, ':') < at)
+			snprintf(out, size, "%.*s-%zu%s", (int)(at - v), v, k, at);
+		else
+			snprintf(out, size, "%s-%zu", v, k);
+		for (i = 0; i < ntaken; i++)
+			if (strcmp(taken[i], out) == 0)
+				break;
+		if (i == ntaken)
+			return;
+	}
 }
 
 /* --- resource-lists constraints (RFC 4826 §3.4; XCAP.md §2.1) --------- */
@@ -408,9 +573,397 @@ check_list(xmlNode *list, struct pres_error *err)
 }
 
 static int
-rl_constraints(xmlDoc *doc, struct pres_error *err)
+rl_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 {
+	(void)cx;
 	return check_list(xmlDocGetRootElement(doc), err);
+}
+
+/* --- references to resource lists -------------------------------------- */
+
+int
+pres_auid_own_list(const char *uri, const char *owner, const char *root,
+    struct xcap_uri *u, char *why, size_t whylen)
+{
+	struct xcap_uri *mine = NULL;
+	char path[XCAP_URI_MAX_LEN + 1], xui[PRES_OWNER_MAX], e[200];
+	const char *p;
+	size_t n;
+	int ok = 0;
+
+	if (why == NULL || whylen == 0) {
+		why = e;
+		whylen = sizeof(e);
+	}
+	if (strncasecmp(uri, "http://", 7) == 0)
+		p = uri + 7;
+	else if (strncasecmp(uri, "https://", 8) == 0)
+		p = uri + 8;
+	else {
+		snprintf(why, whylen, "not an absolute HTTP(S) URI");
+		return 0;
+	}
+	if ((p = strchr(p, '/')) == NULL || (n = strcspn(p, "#")) >=
+	    sizeof(path)) {
+		snprintf(why, whylen, "no XCAP path in it");
+		return 0;
+	}
+	memcpy(path, p, n);
+	path[n] = '\0';
+	if (u == NULL && (u = mine = calloc(1, sizeof(*mine))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return 0;
+	}
+	if (xcap_uri_parse(path, root, u, NULL, 0) != 0)
+		snprintf(why, whylen, "not an XCAP URI under %s", root);
+	else if (strcmp(u->auid, "resource-lists") != 0)
+		snprintf(why, whylen, "not a resource-lists document");
+	else if (u->tree != XCAP_TREE_USERS ||
+	    pres_normalise_uri(u->xui, xui, sizeof(xui)) != 0 ||
+	    strcmp(xui, owner) != 0)
+		snprintf(why, whylen, "not in the owner's own resource lists");
+	else
+		ok = 1;
+	free(mine);
+	return ok;
+}
+
+/* --- rls-services (RFC 4826 §4.4; XCAP.md §2.2) ------------------------- */
+
+static int
+add_key(struct pres_vctx *cx, const char *key)
+{
+	char **nk;
+
+	if ((nk = realloc(cx->keys, (cx->nkeys + 1) * sizeof(*nk))) == NULL)
+		return -1;
+	cx->keys = nk;
+	if ((cx->keys[cx->nkeys] = strdup(key)) == NULL)
+		return -1;
+	cx->nkeys++;
+	return 0;
+}
+
+/*
+ * Service URIs are unique across every document on the server (checked
+ * by the store against the other documents, here within this one), and
+ * compared normalised as identities are (so "sip:Friends@EXAMPLE.com;x"
+ * and "sip:Friends@example.com" are one service). A <resource-list> must
+ * point into the owner's own resource-lists documents; an inline <list>
+ * obeys the resource-lists constraints.
+ */
+static int
+rls_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
+{
+	xmlNode *svc, *c;
+	xmlChar *uri;
+	char key[PRES_OWNER_MAX], text[XCAP_URI_MAX_LEN], why[200];
+	size_t i;
+
+	for (svc = xmlDocGetRootElement(doc)->children; svc != NULL;
+	    svc = svc->next) {
+		if (!is_el(svc, NS_RLS, "service"))
+			continue;
+		if ((uri = xmlGetProp(svc, (const xmlChar *)"uri")) == NULL)
+			continue;	/* the schema requires it */
+		if (pres_normalise_uri((const char *)uri, key, sizeof(key)) != 0)
+			snprintf(key, sizeof(key), "%.*s", (int)sizeof(key) - 1,
+			    (const char *)uri);
+		for (i = 0; i < cx->nkeys; i++)
+			if (strcmp(cx->keys[i], key) == 0)
+				break;
+		if (i < cx->nkeys) {
+			set_error(err, "uniqueness-failure", "service URI "
+			    "\"%s\" is used twice in this document",
+			    (const char *)uri);
+			snprintf(err->field, sizeof(err->field),
+			    "rls-services/service/@uri");
+			/* suggestions start from the normalised form */
+			snprintf(err->value, sizeof(err->value), "%s", key);
+			xmlFree(uri);
+			return -1;
+		}
+		xmlFree(uri);
+		if (add_key(cx, key) != 0) {
+			set_error(err, "constraint-failure", "out of memory");
+			return -1;
+		}
+		if ((c = child(svc, NS_RLS, "resource-list")) != NULL) {
+			if (trimmed_text(c, text, sizeof(text)) != 0 ||
+			    !pres_auid_own_list(text, cx->owner, cx->root, NULL,
+			    why, sizeof(why))) {
+				set_error(err, "constraint-failure", "service "
+				    "\"%.80s\": its <resource-list> is %s (RFC "
+				    "4826 §4.4: it must point into the owner's "
+				    "resource-lists)", key, why);
+				return -1;
+			}
+		}
+		if ((c = child(svc, NS_RLS, "list")) != NULL &&
+		    check_list(c, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- pres-rules (RFC 4745, RFC 5025; XCAP.md §2.3–§2.5) ------------------ */
+
+/* Rule ids are xs:ID, unique in the document (RFC 4745 §5): reported as
+ * uniqueness-failure with a free id, before the schema would call it a
+ * schema error. */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+rules_unique(xmlDoc *doc, struct pres_error *err)
+{
+	xmlNode *r;
+	xmlChar *id;
+	char **ids = NULL, **nv;
+	const char **sorted = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
+		if (!is_el(r, NS_CP, "rule") ||
+		    (id = xmlGetProp(r, (const xmlChar *)"id")) == NULL)
+			continue;
+		if ((nv = realloc(ids, (n + 1) * sizeof(*nv))) == NULL) {
+			xmlFree(id);
+			goto nomem;
+		}
+		ids = nv;
+		ids[n++] = (char *)id;
+	}
+	if (n > 1) {
+		/* sorted, duplicates adjacent: O(n log n) */
+		if ((sorted = malloc(n * sizeof(*sorted))) == NULL)
+			goto nomem;
+		memcpy(sorted, ids, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_str);
+		for (i = 1; i < n; i++) {
+			if (strcmp(sorted[i], sorted[i - 1]) != 0)
+				continue;
+			set_error(err, "uniqueness-failure", "rule id \"%s\" is "
+			    "used twice (RFC 4745: ids are unique in a "
+			    "ruleset)", sorted[i]);
+			snprintf(err->field, sizeof(err->field),
+			    "ruleset/rule/@id");
+			snprintf(err->value, sizeof(err->value), "%s",
+			    sorted[i]);
+			free_value(sorted[i], sorted, n, err->alt,
+			    sizeof(err->alt));
+			goto done;
+		}
+	}
+	rc = 0;
+	goto done;
+nomem:
+	set_error(err, "constraint-failure", "out of memory");
+done:
+	for (i = 0; i < n; i++)
+		xmlFree(ids[i]);
+	free(ids);
+	free(sorted);
+	return rc;
+}
+
+/* At most one <pr:sub-handling> per rule: the rule's own value must be
+ * one value before rules are combined (RFC 5025 §3.2.1). */
+static int
+pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
+{
+	xmlNode *r, *act, *c;
+	xmlChar *id;
+	int n;
+
+	(void)cx;
+	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
+		if (!is_el(r, NS_CP, "rule") ||
+		    (act = child(r, NS_CP, "actions")) == NULL)
+			continue;
+		n = 0;
+		for (c = act->children; c != NULL; c = c->next)
+			n += is_el(c, NS_PR, "sub-handling");
+		if (n > 1) {
+			id = xmlGetProp(r, (const xmlChar *)"id");
+			set_error(err, "constraint-failure", "rule \"%s\" has %d "
+			    "<sub-handling> actions; one at most",
+			    id != NULL ? (const char *)id : "", n);
+			xmlFree(id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * OMA's pres-rules usage adds, as OpenXCAP implements it (XCAP.md §2.5):
+ * at most one of each identity-type condition (<cp:identity>,
+ * <ocp:external-list>, <ocp:anonymous-request>, <ocp:other-identity>) in
+ * a rule; no transformations unless the rule's sub-handling is allow; and
+ * external-list anchors that point into the owner's own resource lists.
+ */
+static int
+oma_pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
+{
+	static const struct { const char *ns, *name; } kinds[] = {
+		{ NS_CP, "identity" }, { NS_OCP, "external-list" },
+		{ NS_OCP, "anonymous-request" }, { NS_OCP, "other-identity" },
+	};
+	xmlNode *r, *cond, *c, *e, *t, *sh;
+	xmlChar *id = NULL, *anc;
+	char val[32], why[200];
+	size_t k;
+	int n, rc = -1;
+
+	if (pr_constraints(doc, cx, err) != 0)
+		return -1;
+	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
+		if (!is_el(r, NS_CP, "rule"))
+			continue;
+		id = xmlGetProp(r, (const xmlChar *)"id");
+		if ((cond = child(r, NS_CP, "conditions")) != NULL) {
+			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+				n = 0;
+				for (c = cond->children; c != NULL; c = c->next)
+					n += is_el(c, kinds[k].ns, kinds[k].name);
+				if (n > 1) {
+					set_error(err, "constraint-failure", "rule "
+					    "\"%s\": %d <%s> conditions; OMA allows "
+					    "one", id ? (const char *)id : "", n,
+					    kinds[k].name);
+					goto done;
+				}
+			}
+			for (c = cond->children; c != NULL; c = c->next) {
+				if (!is_el(c, NS_OCP, "external-list"))
+					continue;
+				for (e = c->children; e != NULL; e = e->next) {
+					if (!is_el(e, NS_OCP, "entry") ||
+					    (anc = xmlGetProp(e, (const xmlChar *)
+					    "anc")) == NULL)
+						continue;
+					if (!pres_auid_own_list((const char *)anc,
+					    cx->owner, cx->root, NULL, why,
+					    sizeof(why))) {
+						set_error(err, "constraint-failure",
+						    "rule \"%s\": an external-list "
+						    "anchor is %s", id ? (const char *)
+						    id : "", why);
+						xmlFree(anc);
+						goto done;
+					}
+					xmlFree(anc);
+				}
+			}
+		}
+		t = child(r, NS_CP, "transformations");
+		if (t != NULL && xmlFirstElementChild(t) != NULL) {
+			sh = NULL;
+			if ((c = child(r, NS_CP, "actions")) != NULL)
+				sh = child(c, NS_PR, "sub-handling");
+			if (sh == NULL || trimmed_text(sh, val, sizeof(val)) != 0 ||
+			    strcmp(val, "allow") != 0) {
+				set_error(err, "constraint-failure", "rule \"%s\" "
+				    "has transformations but its sub-handling is "
+				    "not allow", id ? (const char *)id : "");
+				goto done;
+			}
+		}
+		xmlFree(id);
+		id = NULL;
+	}
+	rc = 0;
+done:
+	xmlFree(id);
+	return rc;
+}
+
+/* --- OMA pres-content (XCAP.md §2.5) ---------------------------------- */
+
+/* A MIME type "type/subtype" of RFC 2045 tokens, no parameters. */
+static int
+mime_ok(const char *s)
+{
+	static const char tspecial[] = "()<>@,;:\\\"/[]?=";
+	size_t i, slash = 0, n = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '/' && slash == 0 && i > 0) {
+			slash = i;
+			continue;
+		}
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f ||
+		    strchr(tspecial, s[i]) != NULL)
+			return 0;
+	}
+	return slash > 0 && slash + 1 < n;
+}
+
+/* base64 (RFC 4648 §4), whitespace between characters allowed, padding
+ * only at the end, at least one quantum. */
+static int
+base64_ok(const char *s)
+{
+	size_t n = 0, pad = 0;
+
+	for (; *s != '\0'; s++) {
+		if (strchr(" \t\r\n", *s) != NULL)
+			continue;
+		if (*s == '=') {
+			pad++;
+			n++;
+			continue;
+		}
+		if (pad > 0 || !(isalnum((unsigned char)*s) || *s == '+' ||
+		    *s == '/'))
+			return 0;
+		n++;
+	}
+	return n > 0 && n % 4 == 0 && pad <= 2;
+}
+
+/*
+ * <mime-type> a MIME type; <encoding> base64 (the one encoding described;
+ * absent means base64 too); <data> well-formed base64. Which media types
+ * are allowed is the clients' business (OpenXCAP keeps to image/jpeg, gif
+ * and png; the OMA text is not available here).
+ */
+static int
+content_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
+{
+	xmlNode *root = xmlDocGetRootElement(doc), *n;
+	xmlChar *v;
+	char text[256];
+	int ok;
+
+	(void)cx;
+	if ((n = child(root, NS_OPC, "mime-type")) != NULL &&
+	    (trimmed_text(n, text, sizeof(text)) != 0 || !mime_ok(text))) {
+		set_error(err, "constraint-failure", "<mime-type> is not a MIME "
+		    "type (type/subtype)");
+		return -1;
+	}
+	if ((n = child(root, NS_OPC, "encoding")) != NULL &&
+	    (trimmed_text(n, text, sizeof(text)) != 0 ||
+	    strcasecmp(text, "base64") != 0)) {
+		set_error(err, "constraint-failure", "<encoding> must be base64");
+		return -1;
+	}
+	if ((n = child(root, NS_OPC, "data")) == NULL)
+		return 0;	/* the schema requires it */
+	v = xmlNodeGetContent(n);
+	ok = v != NULL && base64_ok((const char *)v);
+	xmlFree(v);
+	if (!ok) {
+		set_error(err, "constraint-failure", "<data> is not base64");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -423,10 +976,17 @@ pres_auid_caps(struct buf *out)
 	    "<xcap-caps xmlns=\"" NS_CAPS "\">\n  <auids>\n");
 	for (i = 0; i < N_USAGES; i++)
 		rc |= buf_appendf(out, "    <auid>%s</auid>\n", usages[i].auid);
-	rc |= buf_appendf(out, "  </auids>\n  <extensions/>\n  <namespaces>\n");
+	rc |= buf_appendf(out, "  </auids>\n  <extensions>\n");
+	for (i = 0; extensions[i] != NULL; i++)
+		rc |= buf_appendf(out, "    <extension>%s</extension>\n",
+		    extensions[i]);
+	rc |= buf_appendf(out, "  </extensions>\n  <namespaces>\n");
 	for (i = 0; i < N_USAGES; i++)
 		rc |= buf_appendf(out, "    <namespace>%s</namespace>\n",
 		    usages[i].ns);
+	for (i = 0; more_namespaces[i] != NULL; i++)
+		rc |= buf_appendf(out, "    <namespace>%s</namespace>\n",
+		    more_namespaces[i]);
 	rc |= buf_appendf(out, "  </namespaces>\n</xcap-caps>\n");
 	return rc != 0 ? -1 : 0;
 }

@@ -1657,6 +1657,30 @@ append_text(struct buf *out, const char *s)
 	return 0;
 }
 
+/* "><alt-value>a</alt-value><alt-value>b</alt-value></exists>" for the
+ * lines of `alt`. */
+static int
+alt_values(struct buf *out, const char *alt)
+{
+	char one[1024];
+	size_t n;
+
+	if (buf_append(out, ">", 1) != 0)
+		return -1;
+	for (;;) {
+		n = strcspn(alt, "\n");
+		snprintf(one, sizeof(one), "%.*s", (int)n, alt);
+		if (buf_append(out, "<alt-value>", 11) != 0 ||
+		    append_text(out, one) != 0 ||
+		    buf_append(out, "</alt-value>", 12) != 0)
+			return -1;
+		if (alt[n] == '\0')
+			break;
+		alt += n + 1;
+	}
+	return buf_append(out, "</exists>", 9);
+}
+
 int
 pres_node_error_body(struct buf *out, const char *tag, const char *phrase,
     const char *ancestor, const char *field, const char *alt)
@@ -1688,9 +1712,7 @@ pres_node_error_body(struct buf *out, const char *tag, const char *phrase,
 		    append_text(out, field) != 0 ||
 		    buf_append(out, "\"", 1) != 0)
 			return -1;
-		if (alt != NULL && (buf_append(out, "><alt-value>", 12) != 0 ||
-		    append_text(out, alt) != 0 ||
-		    buf_append(out, "</alt-value></exists>", 21) != 0))
+		if (alt != NULL && alt_values(out, alt) != 0)
 			return -1;
 		if (alt == NULL && buf_append(out, "/>", 2) != 0)
 			return -1;

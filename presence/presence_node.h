@@ -167,7 +167,8 @@ int	pres_node_delete(const uint8_t *doc, size_t len,
  * extension) with a `phrase` attribute when `phrase` is non-empty. For
  * no-parent, `ancestor` (an absolute URI, may be NULL) becomes its
  * <ancestor> child; for uniqueness-failure, `field` (may be NULL) becomes
- * <exists field="..."> with `alt` (may be NULL) as one <alt-value>.
+ * <exists field="..."> with `alt` (may be NULL) as its <alt-value>s,
+ * one per line of `alt` (several free values may be suggested).
  * Text is escaped; control characters in `phrase` become spaces.
  * Returns 0, or -1 (unknown tag, cap of `out` reached).
  */

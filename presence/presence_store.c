@@ -1,7 +1,10 @@
 /*
  * presence_store.c — XCAP documents in SQLite: one row per document with
  * its exact bytes and ETag (XCAP.md §5: GET returns the bytes last
- * written; one ETag per document, renewed on every change, §1.7).
+ * written; one ETag per document, renewed on every change, §1.7), and an
+ * index of values that must be unique across every user's documents
+ * (rls-services service URIs, RFC 4826 §4.4), kept in the same
+ * transaction as the document it comes from.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,15 @@ static const char *const migrations[] = {
 	"  modified INTEGER NOT NULL,"
 	"  PRIMARY KEY (owner, auid, path)"
 	") WITHOUT ROWID;",
+	/* version 2: server-wide unique keys (rls-services service URIs)
+	 * and the document each belongs to. */
+	"CREATE TABLE doc_key ("
+	"  key TEXT NOT NULL PRIMARY KEY,"
+	"  owner TEXT NOT NULL,"
+	"  auid TEXT NOT NULL,"
+	"  path TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX doc_key_doc ON doc_key (owner, auid, path);",
 };
 
 static const char sql_get[] =
@@ -44,6 +56,18 @@ static const char sql_put[] =
     " etag = excluded.etag, modified = excluded.modified";
 static const char sql_del[] =
     "DELETE FROM document WHERE owner = ? AND auid = ? AND path = ?";
+static const char sql_key_get[] =
+    "SELECT owner, auid, path FROM doc_key WHERE key = ?";
+static const char sql_key_del[] =
+    "DELETE FROM doc_key WHERE owner = ? AND auid = ? AND path = ?";
+static const char sql_key_put[] =
+    "INSERT INTO doc_key (owner, auid, path, key) VALUES (?, ?, ?, ?)";
+static const char sql_list[] =
+    "SELECT auid, path, etag, modified, length(body) FROM document"
+    " WHERE owner = ?1 AND (?2 IS NULL OR auid = ?2) ORDER BY auid, path";
+static const char sql_list_body[] =
+    "SELECT auid, path, etag, modified, length(body), body FROM document"
+    " WHERE owner = ?1 AND (?2 IS NULL OR auid = ?2) ORDER BY auid, path";
 static const char sql_usage[] =
     "SELECT count(*), coalesce(sum(length(body)), 0) FROM document"
     " WHERE owner = ? AND NOT (auid = ? AND path = ?)";
@@ -166,9 +190,62 @@ precondition(struct pres_store *st, const char *owner, const char *auid,
 	return ok;
 }
 
+/*
+ * Inside a transaction: make `keys` the index keys of the document, unless
+ * one belongs to another document. 0, 3 (taken: copied to `taken`), -1.
+ */
+static int
+put_keys(struct pres_store *st, const char *owner, const char *auid,
+    const char *path, const char *const *keys, size_t nkeys, char *taken,
+    size_t takenlen)
+{
+	sqlite3_stmt *q;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nkeys; i++) {
+		if ((q = db_prepare(st->db, sql_key_get)) == NULL)
+			return -1;
+		sqlite3_bind_text(q, 1, keys[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && (strcmp((const char *)
+		    sqlite3_column_text(q, 0), owner) != 0 ||
+		    strcmp((const char *)sqlite3_column_text(q, 1), auid) != 0 ||
+		    strcmp((const char *)sqlite3_column_text(q, 2), path) != 0)) {
+			sqlite3_reset(q);
+			snprintf(taken, takenlen, "%s", keys[i]);
+			return 3;
+		}
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+	}
+	if ((q = db_prepare(st->db, sql_key_del)) == NULL)
+		return -1;
+	bind_key(q, owner, auid, path);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return -1;
+	for (i = 0; i < nkeys; i++) {
+		if ((q = db_prepare(st->db, sql_key_put)) == NULL)
+			return -1;
+		bind_key(q, owner, auid, path);
+		sqlite3_bind_text(q, 4, keys[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		/* a key twice in one document is the caller's bug (the
+		 * usage's uniqueness check refuses it first) */
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 int
 pres_store_put(struct pres_store *st, const char *owner, const char *auid,
     const char *path, const uint8_t *body, size_t len, const char *expect,
+    const char *const *keys, size_t nkeys, char *taken, size_t takenlen,
     char etag[PRES_ETAG_LEN + 1], int *created)
 {
 	sqlite3_stmt *q;
@@ -183,6 +260,11 @@ pres_store_put(struct pres_store *st, const char *owner, const char *auid,
 	if ((ok = precondition(st, owner, auid, path, expect, &exists)) != 1) {
 		db_rollback(st->db);
 		return ok == 0 ? 2 : -1;
+	}
+	if (keys != NULL && (rc = put_keys(st, owner, auid, path, keys, nkeys,
+	    taken, takenlen)) != 0) {
+		db_rollback(st->db);
+		return rc;
 	}
 	if ((q = db_prepare(st->db, sql_put)) == NULL)
 		goto fail;
@@ -201,6 +283,20 @@ fail:
 }
 
 int
+pres_store_key_taken(struct pres_store *st, const char *key)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((q = db_prepare(st->db, sql_key_get)) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 pres_store_delete(struct pres_store *st, const char *owner, const char *auid,
     const char *path, const char *expect)
 {
@@ -215,6 +311,13 @@ pres_store_delete(struct pres_store *st, const char *owner, const char *auid,
 		return ok < 0 ? -1 : !exists ? 1 : 2;
 	}
 	if ((q = db_prepare(st->db, sql_del)) == NULL)
+		goto fail;
+	bind_key(q, owner, auid, path);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if ((q = db_prepare(st->db, sql_key_del)) == NULL)
 		goto fail;
 	bind_key(q, owner, auid, path);
 	rc = sqlite3_step(q);
@@ -244,4 +347,78 @@ pres_store_usage(struct pres_store *st, const char *owner, const char *auid,
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void
+pres_docinfo_free(struct pres_docinfo *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].body);
+	free(v);
+}
+
+int
+pres_store_list(struct pres_store *st, const char *owner, const char *auid,
+    int with_body, size_t max, struct pres_docinfo **out, size_t *n)
+{
+	struct pres_docinfo *v = NULL, *nv, *d;
+	sqlite3_stmt *q;
+	size_t cnt = 0, cap = 0;
+	const void *body;
+	int rc, len;
+
+	*out = NULL;
+	*n = 0;
+	if ((q = db_prepare(st->db, with_body ? sql_list_body : sql_list)) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, owner, -1, SQLITE_STATIC);
+	if (auid != NULL)
+		sqlite3_bind_text(q, 2, auid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (cnt == max)
+			goto fail;
+		if (cnt == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto fail;
+			v = nv;
+		}
+		d = &v[cnt++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->auid, sizeof(d->auid), "%s",
+		    (const char *)sqlite3_column_text(q, 0));
+		snprintf(d->path, sizeof(d->path), "%s",
+		    (const char *)sqlite3_column_text(q, 1));
+		snprintf(d->etag, sizeof(d->etag), "%s",
+		    (const char *)sqlite3_column_text(q, 2));
+		d->modified = (time_t)sqlite3_column_int64(q, 3);
+		d->size = (size_t)sqlite3_column_int64(q, 4);
+		if (!with_body)
+			continue;
+		body = sqlite3_column_blob(q, 5);
+		len = sqlite3_column_bytes(q, 5);
+		if ((d->body = malloc((size_t)len + 1)) == NULL)
+			goto fail;
+		if (len > 0)
+			memcpy(d->body, body, (size_t)len);
+		d->body[len] = '\0';
+		d->size = (size_t)len;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		pres_docinfo_free(v, cnt);
+		return -1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(q);
+	pres_docinfo_free(v, cnt);
+	return -1;
 }

@@ -1,31 +1,47 @@
 /*
  * presence_xcap.c — XCAP over HTTP (RFC 4825 §7–§8, §11): who may touch
  * what, documents, elements, attributes and namespace bindings, ETags and
- * conditional requests, conflict reports.
+ * conditional requests, conflict reports; the generated documents
+ * (xcap-caps, OMA xcap-directory); and GET /policy/eval, the combined
+ * pres-rules result for a watcher (presence_policy.c).
  *
  * Who: the identity in X-3GPP-Asserted-Identity, believed only from a
  * trusted peer (trust.peers, and trust.secret when set); it reads and
- * writes only users/<its own XUI>/... (ARCHITECTURE.md §4). The global
- * tree is read-only (405, Allow: GET). Authorisation is decided before any
+ * writes only users/<its own XUI>/... (ARCHITECTURE.md §4), except that
+ * OMA pres-content documents are readable by every asserted identity
+ * (decision table: they are meant to be shared). The global tree is
+ * read-only (405, Allow: GET). Authorisation is decided before any
  * document is looked up, so answers never tell whether another user's
- * document exists.
+ * document exists; a service URI taken by another user is refused without
+ * naming that user (decision table).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libxml/tree.h>
 
 #include "crypto.h"
 #include "daemon.h"
+#include "secret.h"
 #include "hex.h"
 #include "http.h"
 #include "log.h"
 #include "presence.h"
 #include "presence_node.h"
 #include "xcap_uri.h"
+#include "xml.h"
 
 #define TRUST_MAX	32
 #define ERROR_BODY_MAX	4096
+#define GENERATED_MAX	(8 * 1024 * 1024)	/* a generated directory */
+#define ALT_VALUES	3	/* free values suggested on uniqueness-failure */
+#define EVAL_PATH	"/policy/eval"
+#define EVAL_VALUE_MAX	512	/* one decoded query value */
+#define EVAL_OUT_MAX	(1024 * 1024)
 
 struct pres_xcap {
 	struct http_server	*http;
@@ -34,6 +50,7 @@ struct pres_xcap {
 	char			 peers[sizeof(((struct pres_conf *)0)->trust_peers)];
 	const char		*allow[TRUST_MAX];
 	int			 n_allow;
+	int			 default_sub;	/* PRES_SUB_*, policy eval */
 };
 
 /* One request being answered. */
@@ -102,14 +119,9 @@ denied(struct xreq *q, int status, const char *reason)
 
 /* --- identities -------------------------------------------------------- */
 
-/*
- * The URI inside an identity header value ("<uri>", "\"uri\"", or a bare
- * URI), normalised for comparison: scheme and host part in lower case,
- * URI parameters dropped; tel: numbers without visual separators
- * (RFC 3966 §5.1.1). Returns 0, or -1 when nothing usable is there.
- */
-static int
-normalise_uri(const char *in, char *out, size_t size)
+/* pres_normalise_uri (presence.h): identities and XUIs compared alike. */
+int
+pres_normalise_uri(const char *in, char *out, size_t size)
 {
 	const char *s = in, *e, *at;
 	size_t n, i, o = 0;
@@ -287,26 +299,95 @@ quota_ok(struct xreq *q, size_t len)
 	return 1;
 }
 
+/*
+ * Up to ALT_VALUES values like `v` that no document uses and that are not
+ * among the document's own `keys`, one per line into `out` (RFC 4825 §11
+ * <alt-value>s). Only values: never whose the taken one is.
+ */
+static void
+suggest_free(struct xreq *q, const char *v, char *const *keys, size_t nkeys,
+    char *out, size_t size)
+{
+	const char *at = strchr(v, '@');
+	char cand[PRES_OWNER_MAX], key[PRES_OWNER_MAX];
+	size_t i, n = 0, o = 0;
+	unsigned k;
+
+	out[0] = '\0';
+	for (k = 2; k < 100 && n < ALT_VALUES; k++) {
+		/* sip:user-k@host; anything else: value-k */
+		if (at != NULL && strchr(v, ':') != NULL && strchr(v, ':') < at)
+			snprintf(cand, sizeof(cand), "%.*s-%u%s", (int)(at - v),
+			    v, k, at);
+		else
+			snprintf(cand, sizeof(cand), "%s-%u", v, k);
+		if (pres_normalise_uri(cand, key, sizeof(key)) != 0)
+			snprintf(key, sizeof(key), "%s", cand);
+		for (i = 0; i < nkeys; i++)
+			if (strcmp(keys[i], key) == 0)
+				break;
+		if (i < nkeys || pres_store_key_taken(q->x->st, key) != 0)
+			continue;
+		if (o + strlen(cand) + 2 > size)
+			break;
+		o += (size_t)snprintf(out + o, size - o, "%s%s", n > 0 ? "\n" :
+		    "", cand);
+		n++;
+	}
+}
+
 /* Validate `body` for the usage and store it over `expect`; answers. */
 static void
 store_document(struct xreq *q, const uint8_t *body, size_t len,
     const char *expect, int node_created)
 {
 	struct pres_error perr;
-	char etag[PRES_ETAG_LEN + 1];
+	struct pres_vctx cx;
+	char etag[PRES_ETAG_LEN + 1], taken[PRES_OWNER_MAX], phrase[400];
+	char alt[1024];
 	int created = 0, rc;
 
+	memset(&cx, 0, sizeof(cx));
+	cx.owner = q->owner;
+	cx.root = q->x->c->root;
+	cx.content_max = q->x->c->pres_content_max;
 	if (pres_auid_validate(q->usage, body, len, (size_t)q->x->c->doc_max,
-	    &perr) != 0) {
+	    &cx, &perr) != 0) {
+		/* a service URI used twice in the document: suggest free ones
+		 * (the usage cannot: it does not see the store) */
+		if ((q->usage->flags & PRES_AUID_INDEXED) &&
+		    perr.alt[0] == '\0' && perr.value[0] != '\0')
+			suggest_free(q, perr.value, NULL, 0, perr.alt,
+			    sizeof(perr.alt));
 		respond_conflict(q, perr.tag, perr.phrase, NULL,
 		    perr.field[0] ? perr.field : NULL,
 		    perr.alt[0] ? perr.alt : NULL);
 		return;
 	}
-	if (!quota_ok(q, len))
+	if (!quota_ok(q, len)) {
+		pres_vctx_clear(&cx);
 		return;
+	}
 	rc = pres_store_put(q->x->st, q->owner, q->usage->auid, q->u->doc,
-	    body, len, expect, etag, &created);
+	    body, len, expect, (q->usage->flags & PRES_AUID_INDEXED) ?
+	    (const char *const *)cx.keys : NULL, cx.nkeys, taken,
+	    sizeof(taken), etag, &created);
+	if (rc == 3) {
+		/*
+		 * RFC 4826 §4.4: service URIs are unique across the server.
+		 * Who holds it is not said (decision table) — the phrase is
+		 * the same whether it is another user's or another document
+		 * of the requester's.
+		 */
+		suggest_free(q, taken, cx.keys, cx.nkeys, alt, sizeof(alt));
+		snprintf(phrase, sizeof(phrase), "service URI \"%s\" is already "
+		    "in use on this server", taken);
+		respond_conflict(q, "uniqueness-failure", phrase, NULL,
+		    "rls-services/service/@uri", alt[0] ? alt : NULL);
+		pres_vctx_clear(&cx);
+		return;
+	}
+	pres_vctx_clear(&cx);
 	if (rc == 2) {
 		respond_text(q, 412, "the document changed meanwhile");
 		return;
@@ -323,38 +404,126 @@ store_document(struct xreq *q, const uint8_t *body, size_t len,
 	respond(q, created ? 201 : 200, NULL, NULL, 0, etag);
 }
 
+/* GET of a generated document `b` (xcap-caps, a directory), or of a node
+ * in it: its ETag is a digest of its content. */
+static void
+generated_get(struct xreq *q, struct buf *b)
+{
+	struct pres_node_err nerr;
+	struct buf out;
+	const char *mime;
+	uint8_t h[16];
+	char etag[33];
+
+	crypto_md5(b->data, b->len, h);
+	hex_encode(h, sizeof(h), etag);
+	if (preconditions(q, etag, 1) != 0)
+		return;
+	if (!q->u->has_node_selector) {
+		respond(q, 200, q->usage->mime, b->data, b->len, etag);
+		return;
+	}
+	buf_init(&out, (size_t)q->x->c->doc_max);
+	if (pres_node_get(b->data, b->len, q->u, &out, &mime, &nerr) == 0)
+		respond(q, 200, mime, out.data, out.len, etag);
+	else
+		respond_text(q, nerr.status, nerr.phrase);
+	buf_clear(&out);
+}
+
 static void
 caps_get(struct xreq *q)
 {
 	struct buf b;
-	uint8_t h[16];
-	char etag[33];
 
 	buf_init(&b, 65536);
-	if (pres_auid_caps(&b) != 0) {
-		buf_clear(&b);
+	if (pres_auid_caps(&b) != 0)
 		respond_text(q, 500, "cannot build xcap-caps");
+	else
+		generated_get(q, &b);
+	buf_clear(&b);
+}
+
+/* Append `s` percent-encoded for a path segment (RFC 3986 pchar kept;
+ * '/' kept too when `slash`). */
+static int
+append_pct(struct buf *out, const char *s, int slash)
+{
+	static const char keep[] = "-._~!$()*+,;=:@";	/* not & ' */
+	int rc = 0;
+
+	for (; *s != '\0' && rc == 0; s++) {
+		if (isalnum((unsigned char)*s) || strchr(keep, *s) != NULL ||
+		    (slash && *s == '/'))
+			rc = buf_append(out, s, 1);
+		else
+			rc = buf_appendf(out, "%%%02X", (unsigned char)*s);
+	}
+	return rc;
+}
+
+/*
+ * The OMA xcap-directory of the requester (XCAP.md §2.5): one <folder> per
+ * usage with a users tree, each <entry> one of the requester's documents
+ * with its absolute URI, ETag (unquoted), last change (UTC) and size.
+ * Only the requester's: the caller checked the XUI is theirs.
+ */
+static void
+directory_get(struct xreq *q)
+{
+	const char *host = http_req_header(q->r, "Host");
+	const struct pres_auid *a;
+	struct pres_docinfo *v = NULL;
+	struct buf b;
+	struct tm tm;
+	char when[32];
+	size_t n = 0, i, k;
+	int rc = 0;
+
+	if (pres_store_list(q->x->st, q->owner, NULL, 0,
+	    (size_t)q->x->c->quota_docs + 1, &v, &n) != 0) {
+		respond_text(q, 500, "document store failed");
 		return;
 	}
-	/* generated: its ETag is a digest of its content */
-	crypto_md5(b.data, b.len, h);
-	hex_encode(h, sizeof(h), etag);
-	if (preconditions(q, etag, 1) == 0) {
-		if (q->u->has_node_selector) {
-			struct pres_node_err nerr;
-			struct buf out;
-			const char *mime;
-
-			buf_init(&out, (size_t)q->x->c->doc_max);
-			if (pres_node_get(b.data, b.len, q->u, &out, &mime,
-			    &nerr) == 0)
-				respond(q, 200, mime, out.data, out.len, etag);
-			else
-				respond_text(q, nerr.status, nerr.phrase);
-			buf_clear(&out);
-		} else
-			respond(q, 200, q->usage->mime, b.data, b.len, etag);
+	buf_init(&b, GENERATED_MAX);
+	rc |= buf_appendf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<xcap-directory xmlns=\"%s\">\n", q->usage->ns);
+	for (k = 0; (a = pres_auid_at(k)) != NULL; k++) {
+		if (a->flags & (PRES_AUID_GLOBAL_ONLY | PRES_AUID_DIRECTORY))
+			continue;
+		rc |= buf_appendf(&b, "  <folder auid=\"%s\"", a->auid);
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].auid, a->auid) == 0)
+				break;
+		if (i == n) {
+			rc |= buf_appendf(&b, "/>\n");
+			continue;
+		}
+		rc |= buf_appendf(&b, ">\n");
+		for (; i < n; i++) {
+			if (strcmp(v[i].auid, a->auid) != 0)
+				continue;
+			gmtime_r(&v[i].modified, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			rc |= buf_appendf(&b, "    <entry uri=\"http://");
+			rc |= xml_append_escaped(&b, host != NULL ? host :
+			    "localhost");
+			rc |= xml_append_escaped(&b, q->x->c->root);
+			rc |= buf_appendf(&b, "/%s/users/", a->auid);
+			rc |= append_pct(&b, q->owner, 0);
+			rc |= buf_append(&b, "/", 1);
+			rc |= append_pct(&b, v[i].path, 1);
+			rc |= buf_appendf(&b, "\" etag=\"%s\" last-modified=\"%s\" "
+			    "size=\"%zu\"/>\n", v[i].etag, when, v[i].size);
+		}
+		rc |= buf_appendf(&b, "  </folder>\n");
 	}
+	rc |= buf_appendf(&b, "</xcap-directory>\n");
+	pres_docinfo_free(v, n);
+	if (rc != 0)
+		respond_text(q, 500, "the directory is too large");
+	else
+		generated_get(q, &b);
 	buf_clear(&b);
 }
 
@@ -509,6 +678,337 @@ done:
 	pres_doc_clear(&d);
 }
 
+/* --- GET /policy/eval ------------------------------------------------ */
+
+static int
+is_eval(const char *target)
+{
+	size_t n = strlen(EVAL_PATH);
+
+	return strncmp(target, EVAL_PATH, n) == 0 && (target[n] == '\0' ||
+	    target[n] == '?');
+}
+
+static int
+hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
+}
+
+/*
+ * The query of /policy/eval: name=value pairs joined by '&', values
+ * percent-decoded ('+' stays '+': tel: URIs), each name at most once and
+ * one of `names`; decoded values printable ASCII, 1 to EVAL_VALUE_MAX - 1
+ * octets. Fills vals[i] for names[i] ("" when absent). 0, or -1 with err.
+ */
+static int
+eval_query(const char *query, const char *const *names, size_t nnames,
+    char vals[][EVAL_VALUE_MAX], char *err, size_t errlen)
+{
+	const char *p = query, *e, *eq, *v;
+	size_t i, o, nl;
+	int h, l;
+
+	for (i = 0; i < nnames; i++)
+		vals[i][0] = '\0';
+	while (*p != '\0') {
+		e = p + strcspn(p, "&");
+		if ((eq = memchr(p, '=', (size_t)(e - p))) == NULL) {
+			snprintf(err, errlen, "query: \"%.*s\" is not name=value",
+			    (int)(e - p > 40 ? 40 : e - p), p);
+			return -1;
+		}
+		nl = (size_t)(eq - p);
+		for (i = 0; i < nnames; i++)
+			if (strlen(names[i]) == nl && strncmp(p, names[i], nl) ==
+			    0)
+				break;
+		if (i == nnames) {
+			snprintf(err, errlen, "query: unknown parameter \"%.*s\" "
+			    "(presentity, watcher, sphere)", (int)(nl > 40 ? 40 :
+			    nl), p);
+			return -1;
+		}
+		if (vals[i][0] != '\0') {
+			snprintf(err, errlen, "query: %s given twice", names[i]);
+			return -1;
+		}
+		for (v = eq + 1, o = 0; v < e; v++) {
+			int c = (unsigned char)*v;
+
+			if (c == '%') {
+				if (e - v < 3)
+					c = -1;
+				else if ((h = hexval((unsigned char)v[1])) < 0 ||
+				    (l = hexval((unsigned char)v[2])) < 0)
+					c = -1;
+				else {
+					c = h << 4 | l;
+					v += 2;
+				}
+			}
+			if (c < 0x21 || c > 0x7e || o + 1 >= EVAL_VALUE_MAX) {
+				snprintf(err, errlen, "query: %s: a bad escape, "
+				    "a character that is not printable ASCII, or "
+				    "longer than %d octets", names[i],
+				    EVAL_VALUE_MAX - 1);
+				return -1;
+			}
+			vals[i][o++] = (char)c;
+		}
+		vals[i][o] = '\0';
+		if (o == 0) {
+			snprintf(err, errlen, "query: %s is empty", names[i]);
+			return -1;
+		}
+		p = *e == '&' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* Does the client prefer application/json to application/xml? (XML is
+ * the default: no Accept, a wildcard, or anything else.) */
+static int
+wants_json(const char *accept)
+{
+	const char *p = accept, *q;
+	double qv, json = 0, xml = -1;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");
+		qv = 1;
+		if ((q = strstr(p, ";q=")) != NULL && q < p + n)
+			qv = strtod(q + 3, NULL);
+		if (strncasecmp(p, "application/json", 16) == 0 &&
+		    strchr(" \t;,", p[16]) != NULL && qv > json)
+			json = qv;
+		else if (strncasecmp(p, "application/xml", 15) == 0 &&
+		    strchr(" \t;,", p[15]) != NULL && qv > xml)
+			xml = qv;
+		p += n;
+	}
+	return json > 0 && json >= xml;
+}
+
+/* What an <external-list> lookup needs. */
+struct eval_ctx {
+	struct xreq	*q;
+	const char	*presentity;	/* normalised */
+};
+
+/* The element `u` selects in `doc` (element terminal only), evaluated on
+ * the parsed tree (RFC 4825 §6.3 semantics as in presence_node.c). */
+static xmlNode *
+select_element(xmlDoc *doc, const struct xcap_uri *u)
+{
+	xmlNode *cur = xmlDocGetRootElement(doc), *c, *hit;
+	const struct xcap_step *st;
+	unsigned long pos;
+	size_t i, matches;
+	xmlChar *v;
+	int ok;
+
+	if (u->terminal != XCAP_TERM_ELEMENT)
+		return NULL;
+	for (i = 0; i < u->nsteps && cur != NULL; i++) {
+		st = &u->step[i];
+		hit = NULL;
+		matches = 0;
+		pos = 0;
+		/* the first step is the root element itself */
+		for (c = i == 0 ? cur : cur->children; c != NULL;
+		    c = i == 0 ? NULL : c->next) {
+			if (c->type != XML_ELEMENT_NODE)
+				continue;
+			if (!st->any && (strcmp((const char *)c->name,
+			    st->name.local) != 0 || (st->name.ns == NULL) !=
+			    (c->ns == NULL) || (c->ns != NULL && strcmp((const
+			    char *)c->ns->href, st->name.ns) != 0)))
+				continue;
+			pos++;
+			if (st->has_position && pos != st->position)
+				continue;
+			ok = 1;
+			if (st->has_attr) {
+				v = xmlGetNsProp(c, (const xmlChar *)
+				    st->attr.local, (const xmlChar *)st->attr.ns);
+				ok = v != NULL && strcmp((const char *)v,
+				    st->value) == 0;
+				xmlFree(v);
+			}
+			if (ok) {
+				hit = c;
+				matches++;
+			}
+		}
+		cur = matches == 1 ? hit : NULL;
+	}
+	return cur;
+}
+
+/* Is there an <entry uri> equal to `watcher` at or below `n`? */
+static int
+has_entry(xmlNode *n, const char *watcher)
+{
+	char norm[PRES_OWNER_MAX];
+	xmlNode *c;
+	xmlChar *v;
+	int hit = 0;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return 0;
+	if (n->ns != NULL && strcmp((const char *)n->ns->href,
+	    "urn:ietf:params:xml:ns:resource-lists") == 0 &&
+	    strcmp((const char *)n->name, "entry") == 0 &&
+	    (v = xmlGetProp(n, (const xmlChar *)"uri")) != NULL) {
+		hit = pres_normalise_uri((const char *)v, norm,
+		    sizeof(norm)) == 0 && strcmp(norm, watcher) == 0;
+		xmlFree(v);
+	}
+	for (c = n->children; c != NULL && !hit; c = c->next)
+		hit = has_entry(c, watcher);
+	return hit;
+}
+
+/*
+ * OMA <external-list> (XCAP.md §2.5): `anc` names a list in one of the
+ * presentity's own resource-lists documents (a whole document when it has
+ * no node selector); is `watcher` one of its entries, nested lists
+ * included? <entry-ref> and <external> are not followed.
+ */
+static int
+eval_in_list(void *arg, const char *anc, const char *watcher)
+{
+	struct eval_ctx *ec = arg;
+	struct xcap_uri *u;
+	struct pres_doc d;
+	xmlDoc *doc = NULL;
+	xmlNode *n;
+	char why[256];
+	int hit = 0;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return 0;
+	if (!pres_auid_own_list(anc, ec->presentity, ec->q->x->c->root, u,
+	    NULL, 0) || (u->has_node_selector && xcap_uri_resolve(u,
+	    "urn:ietf:params:xml:ns:resource-lists", why, sizeof(why)) != 0))
+		goto done;
+	if (pres_store_get(ec->q->x->st, ec->presentity, "resource-lists",
+	    u->doc, &d) != 0)
+		goto done;
+	doc = xml_parse((const char *)d.body, d.len, (size_t)ec->q->x->c->doc_max,
+	    why, sizeof(why));
+	pres_doc_clear(&d);
+	if (doc == NULL)
+		goto done;
+	n = u->has_node_selector ? select_element(doc, u) :
+	    xmlDocGetRootElement(doc);
+	hit = n != NULL && has_entry(n, watcher);
+done:
+	xml_doc_free(doc);
+	xcap_uri_clear(u);
+	free(u);
+	return hit;
+}
+
+/*
+ * GET /policy/eval?presentity=URI&watcher=URI[&sphere=S]: the combined
+ * result of every pres-rules document of the presentity, IETF's and OMA's
+ * alike (their rules form one rule set, RFC 4745 §10), for the watcher.
+ * Trusted peers only (checked by the caller); no asserted identity needed.
+ */
+static void
+policy_eval(struct xreq *q)
+{
+	static const char *const names[] = { "presentity", "watcher",
+	    "sphere" };
+	static const char *const auids[] = { "pres-rules",
+	    "org.openmobilealliance.pres-rules" };
+	const char *target = http_req_target(q->r), *query;
+	char vals[3][EVAL_VALUE_MAX], err[256], pres[PRES_OWNER_MAX];
+	char watcher[PRES_OWNER_MAX], rules[512];
+	struct pres_policy_query pq;
+	struct pres_policy *p = NULL;
+	struct pres_docinfo *v;
+	struct eval_ctx ec;
+	struct buf out;
+	size_t n, i, k;
+	int json, sub, is_def;
+
+	if (strcmp(q->method, "GET") != 0) {
+		http_resp_header(q->r, "Allow", "GET");
+		respond_text(q, 405, "policy evaluation is a GET");
+		return;
+	}
+	query = strchr(target, '?');
+	if (eval_query(query != NULL ? query + 1 : "", names, 3, vals, err,
+	    sizeof(err)) != 0) {
+		respond_text(q, 400, err);
+		return;
+	}
+	if (vals[0][0] == '\0' || vals[1][0] == '\0') {
+		respond_text(q, 400, "query: presentity and watcher are needed "
+		    "(/policy/eval?presentity=URI&watcher=URI[&sphere=S])");
+		return;
+	}
+	if (pres_normalise_uri(vals[0], pres, sizeof(pres)) != 0 ||
+	    pres_normalise_uri(vals[1], watcher, sizeof(watcher)) != 0) {
+		respond_text(q, 400, "query: presentity and watcher must be sip:, "
+		    "sips: or tel: URIs");
+		return;
+	}
+	memset(&pq, 0, sizeof(pq));
+	ec.q = q;
+	ec.presentity = pres;
+	pq.presentity = pres;
+	pq.watcher = watcher;
+	pq.sphere = vals[2][0] != '\0' ? vals[2] : NULL;
+	pq.now = time(NULL);
+	pq.in_list = eval_in_list;
+	pq.arg = &ec;
+	if ((p = pres_policy_new(&pq)) == NULL) {
+		respond_text(q, 503, "out of memory");
+		return;
+	}
+	for (k = 0; k < sizeof(auids) / sizeof(auids[0]); k++) {
+		if (pres_store_list(q->x->st, pres, auids[k], 1,
+		    (size_t)q->x->c->quota_docs + 1, &v, &n) != 0) {
+			respond_text(q, 500, "document store failed");
+			goto done;
+		}
+		for (i = 0; i < n; i++)
+			if (pres_policy_add(p, auids[k], v[i].path, v[i].body,
+			    v[i].size, (size_t)q->x->c->doc_max) != 0)
+				log_warnx("policy: %s/%s of %s does not parse; "
+				    "skipped", auids[k], v[i].path, pres);
+		pres_docinfo_free(v, n);
+	}
+	if (pres_policy_eval(p, q->x->default_sub) != 0) {
+		respond_text(q, 503, "out of memory");
+		goto done;
+	}
+	sub = pres_policy_sub(p, &is_def);
+	pres_policy_rules(p, rules, sizeof(rules));
+	json = wants_json(http_req_header(q->r, "Accept"));
+	buf_init(&out, EVAL_OUT_MAX);
+	if ((json ? pres_policy_json(p, &out) : pres_policy_xml(p, &out)) !=
+	    0) {
+		buf_clear(&out);
+		respond_text(q, 500, "the result is too large");
+		goto done;
+	}
+	log_event("XCAP-POLICY-EVAL", "presentity", pres, "watcher", watcher,
+	    "sub_handling", pres_sub_name(sub), "rules", rules, (char *)NULL);
+	http_resp_header(q->r, "Cache-Control", "no-store");
+	respond(q, 200, json ? "application/json" : "application/xml",
+	    out.data, out.len, NULL);
+	buf_clear(&out);
+done:
+	pres_policy_free(p);
+}
+
 /* --- the request ------------------------------------------------------- */
 
 static void
@@ -536,13 +1036,17 @@ on_request(struct http_req *r, void *arg)
 	}
 	secret = http_req_header(r, "X-Utstack-Peer-Secret");
 	if (x->c->trust_secret[0] != '\0' && (secret == NULL ||
-	    strcmp(secret, x->c->trust_secret) != 0)) {
+	    !ct_streq(secret, x->c->trust_secret))) {
 		denied(&q, 403, "the trusted peer's shared secret is missing "
 		    "or wrong");
 		goto done;
 	}
+	if (is_eval(http_req_target(r))) {
+		policy_eval(&q);
+		goto done;
+	}
 	ident = http_req_header(r, "X-3GPP-Asserted-Identity");
-	if (ident == NULL || normalise_uri(ident, q.user, sizeof(q.user)) != 0) {
+	if (ident == NULL || pres_normalise_uri(ident, q.user, sizeof(q.user)) != 0) {
 		denied(&q, 403, "no asserted identity (X-3GPP-Asserted-Identity)");
 		goto done;
 	}
@@ -562,8 +1066,10 @@ on_request(struct http_req *r, void *arg)
 		goto done;
 	}
 	/* What: the global tree and generated documents are read-only. */
-	if (q.u->tree == XCAP_TREE_GLOBAL || q.usage->global_only) {
-		if (q.usage->global_only && (q.u->tree != XCAP_TREE_GLOBAL ||
+	if (q.u->tree == XCAP_TREE_GLOBAL ||
+	    (q.usage->flags & PRES_AUID_GLOBAL_ONLY)) {
+		if ((q.usage->flags & PRES_AUID_GLOBAL_ONLY) &&
+		    (q.u->tree != XCAP_TREE_GLOBAL ||
 		    strcmp(q.u->doc, "index") != 0)) {
 			respond_text(&q, 404, "this usage has only global/index");
 			goto done;
@@ -573,16 +1079,35 @@ on_request(struct http_req *r, void *arg)
 			respond_text(&q, 405, "the global tree is read-only");
 			goto done;
 		}
-		if (q.usage->global_only) {
+		if (q.usage->flags & PRES_AUID_GLOBAL_ONLY) {
 			caps_get(&q);
 			goto done;
 		}
 		q.owner[0] = '\0';
 	} else {
-		if (normalise_uri(q.u->xui, q.owner, sizeof(q.owner)) != 0 ||
-		    strcmp(q.owner, q.user) != 0) {
+		/* another user's documents: only a GET, and only of a usage
+		 * whose documents are shared (OMA pres-content) */
+		if (pres_normalise_uri(q.u->xui, q.owner, sizeof(q.owner)) != 0 ||
+		    (strcmp(q.owner, q.user) != 0 &&
+		    (!(q.usage->flags & PRES_AUID_PUBLIC_READ) ||
+		    strcmp(q.method, "GET") != 0))) {
 			denied(&q, 403, "documents under another user's XUI are "
 			    "not yours");
+			goto done;
+		}
+		if (q.usage->flags & PRES_AUID_DIRECTORY) {
+			if (strcmp(q.u->doc, "directory.xml") != 0) {
+				respond_text(&q, 404, "this usage has only "
+				    "users/<xui>/directory.xml");
+				goto done;
+			}
+			if (strcmp(q.method, "GET") != 0) {
+				http_resp_header(r, "Allow", "GET");
+				respond_text(&q, 405, "the directory is generated "
+				    "by the server: read-only");
+				goto done;
+			}
+			directory_get(&q);
 			goto done;
 		}
 	}
@@ -621,6 +1146,12 @@ pres_xcap_new(struct event_base *base, const struct pres_conf *c,
 	}
 	x->c = c;
 	x->st = st;
+	if ((x->default_sub = pres_sub_value(c->default_sub)) < 0) {
+		snprintf(err, errlen, "policy.default_sub_handling: \"%s\" is not "
+		    "block, confirm, polite-block or allow", c->default_sub);
+		free(x);
+		return NULL;
+	}
 	snprintf(x->peers, sizeof(x->peers), "%s", c->trust_peers);
 	if ((x->n_allow = daemon_split_list(x->peers, x->allow, TRUST_MAX)) < 0) {
 		snprintf(err, errlen, "trust.peers: more than %d", TRUST_MAX);

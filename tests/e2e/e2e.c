@@ -185,6 +185,7 @@ is_daemon(pid_t pid)
 		comm[0] = '\0';
 	fclose(f);
 	return strcmp(comm, "presence\n") == 0 || strcmp(comm, "bsf\n") == 0 ||
+	    strcmp(comm, "ap\n") == 0 ||
 	    strcmp(comm, "hss-stub\n") == 0;
 }
 
@@ -588,6 +589,7 @@ main(void)
 	srunner_add_suite(sr, suite_e2e_ue());
 	srunner_add_suite(sr, suite_e2e_conformance());
 	srunner_add_suite(sr, suite_e2e_presence());
+	srunner_add_suite(sr, suite_e2e_presence2());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

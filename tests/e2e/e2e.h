@@ -124,5 +124,6 @@ Suite		*suite_e2e_interop(void);
 Suite		*suite_e2e_bsf(void);
 Suite		*suite_e2e_conformance(void);
 Suite		*suite_e2e_presence(void);
+Suite		*suite_e2e_presence2(void);
 
 #endif

@@ -1054,6 +1054,14 @@ START_TEST(error_bodies)
 	    "<alt-value>friends1</alt-value></exists></uniqueness-failure>"
 	    "</xcap-error>\n");
 	buf_reset(&out);
+	/* several free values, one per line: one <alt-value> each */
+	ck_assert_int_eq(pres_node_error_body(&out, "uniqueness-failure",
+	    NULL, NULL, "rls-services/service/@uri", "sip:a-2@x\nsip:a-3@x<"),
+	    0);
+	ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<exists field=\""
+	    "rls-services/service/@uri\"><alt-value>sip:a-2@x</alt-value>"
+	    "<alt-value>sip:a-3@x&lt;</alt-value></exists>"));
+	buf_reset(&out);
 	ck_assert_int_eq(pres_node_error_body(&out, "uniqueness-failure",
 	    NULL, NULL, "f", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&out),
