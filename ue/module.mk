@@ -5,6 +5,8 @@ UE_SRCS := \
 	ue/ue_crypto.c \
 	ue/ue_usim.c \
 	ue/ue_bootstrap.c \
+	ue/ue_ua.c \
+	ue/ue_xcap.c \
 	ue/ue_conformance.c
 
 UE_OBJS := $(UE_SRCS:%.c=$(BUILD)/obj/%.o)

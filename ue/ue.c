@@ -3,8 +3,8 @@
  *
  *   ue [global options] COMMAND [args]
  *
- * Commands that exist so far: usim, bootstrap, ks-naf, crypto, conformance.
- * xcap (docs/CONTRACT.md) arrives with its issue.
+ * Commands: usim, bootstrap, ks-naf, xcap, conformance, crypto
+ * (docs/CONTRACT.md).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -24,6 +24,8 @@ usage(FILE *f)
 "  usim init|show                  the simulated USIM (see 'ue usim --help')\n"
 "  bootstrap                       GBA bootstrapping with the BSF (Ub)\n"
 "  ks-naf NAF-FQDN [--ua-id HEX]   the Ks_NAF a NAF will use\n"
+"  xcap get|put|delete PATH [FILE] XCAP through the AP over TLS-PSK\n"
+"                                  (see 'ue xcap --help')\n"
 "  conformance [--list]            negative test matrix against --bsf (and --ap)\n"
 "  crypto milenage|auts|kdf|ks-naf|digest ...   calculator (see 'ue crypto --help')\n"
 "\n"
@@ -113,6 +115,8 @@ main(int argc, char **argv)
 		return ue_bootstrap_main(&o, argc - optind, argv + optind);
 	if (strcmp(argv[optind], "ks-naf") == 0)
 		return ue_ks_naf_main(&o, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "xcap") == 0)
+		return ue_xcap_main(&o, argc - optind, argv + optind);
 	if (strcmp(argv[optind], "conformance") == 0)
 		return ue_conformance_main(&o, argc - optind, argv + optind);
 	return ue_usage_error("command", "unknown command '%s' (see 'ue --help')",

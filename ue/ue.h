@@ -45,6 +45,9 @@ struct ue_usim {
 	char		bsf[512];
 	char		ap[512];
 	char		naf_fqdn[256];
+	char		impu[256];	/* the user's public identity, for
+					 * `ue conformance` (a USIM does not
+					 * know it; the ISIM would) */
 	char		btid[300];
 	uint8_t		ks[32];
 	size_t		ks_len;			/* 0: not bootstrapped */
@@ -132,6 +135,115 @@ int	ue_ub_verify_200(const struct httpc_resp *r, struct digest_input *in,
  * UE_EXIT_USAGE for bad usage.
  */
 int	ue_conformance_main(const struct ue_opts *o, int argc, char **argv);
+
+/*
+ * `ue bootstrap` as a step of another command (ue_bootstrap.c): bootstrap
+ * the USIM file `usim_path` with the BSF `bsf` (NULL: the USIM's), print
+ * nothing on stdout (failures on stderr, --trace steps on stderr as
+ * usual), and keep B-TID, Ks, RAND and lifetime in the file. Returns an
+ * exit status.
+ */
+int	ue_bootstrap_run(const struct ue_opts *o, const char *usim_path,
+	    const char *bsf);
+
+/*
+ * ue_ua.c — the UE's side of Ua/Ut through the Authentication Proxy: a
+ * TLS-PSK session (TS 33.222 5.4; identity "3GPP-bootstrapping." + B-TID,
+ * key Ks_NAF for NAF_Id = NAF FQDN || Ua security protocol id of the
+ * version and suite negotiated) and HTTP/1.1 or HTTP/2 (ALPN h2) requests
+ * on it. Blocking, one request at a time, every read with a deadline.
+ */
+#define UE_UA_HEAD_MAX		16384		/* response head */
+#define UE_UA_HDRS_MAX		64		/* response header fields */
+#define UE_UA_BODY_MAX		(1024 * 1024)	/* request and response body */
+#define UE_UA_TIMEOUT_MS	10000
+#define UE_UA_PORT_DEFAULT	443
+#define UE_ALERT_UNKNOWN_PSK_IDENTITY	115	/* RFC 4279 2 */
+
+struct ue_ua_cfg {
+	const char	*url;		/* https://HOST[:PORT][/...] */
+	const char	*naf_fqdn;	/* SNI, Host / :authority, NAF_Id */
+	const char	*identity;	/* PSK identity as sent */
+	/* Ks_NAF = KDF(ks, "gba-me", rand, impi, NAF_Id) (TS 33.220 B.3) ... */
+	const char	*impi;
+	const uint8_t	*ks;		/* 32 octets */
+	const uint8_t	*rand;		/* 16 octets */
+	int		 corrupt_key;	/* ... with its last bit flipped */
+	const uint8_t	*fixed_key;	/* or this (32 octets) whatever the
+					 * Ua id (conformance: a made-up key) */
+	int		 version;	/* 12 or 13 */
+	const char	*priority;	/* GnuTLS priority, overrides version */
+	int		 h2;		/* offer ALPN h2 only, else http/1.1 */
+	unsigned	 timeout_ms;	/* 0: UE_UA_TIMEOUT_MS */
+	const char	*trace;		/* prefix of trace lines on stderr;
+					 * NULL: no trace */
+	int		 show_keys;	/* Ks_NAF in the trace */
+};
+
+struct ue_ua_hdr {
+	const char	*name;
+	const char	*value;
+};
+
+/* One response; name/value point into `head`. Free with ue_ua_resp_clear(). */
+struct ue_ua_resp {
+	int		 status;
+	char		 reason[128];		/* "" on HTTP/2 */
+	char		 proto[12];		/* "HTTP/1.1" or "HTTP/2" */
+	size_t		 n;
+	struct ue_ua_hdr h[UE_UA_HDRS_MAX];
+	char		 head[UE_UA_HEAD_MAX + 1];
+	size_t		 head_used;		/* HTTP/2: octets of `head` used */
+	char		*body;			/* NUL-terminated, malloc'd */
+	size_t		 body_len;
+};
+
+struct ue_ua;
+
+/*
+ * Resolve `url` and connect with TLS-PSK as `cfg` says (`cfg` and its
+ * strings must outlive the session). Returns 0 with the session in *out
+ * (close with ue_ua_close()), or an exit status with one line in `err`:
+ * UE_EXIT_USAGE (bad URL, name not found), UE_EXIT_UNREACHABLE (no
+ * connection, no handshake within the timeout), UE_EXIT_AUTH (the
+ * handshake failed; `*alert` is the fatal alert received, or -1), or
+ * UE_EXIT_PEER (h2 asked for and not agreed by ALPN).
+ */
+int	ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out,
+	    int *alert, char *err, size_t errlen);
+
+/*
+ * One request: `method` `target` (encoded path) with the header lines
+ * `hdrs` ("Name: value", NULL-terminated, may be NULL; Host/:authority and
+ * Content-Length are added) and, when `body` is not NULL, `body_len`
+ * octets. The response goes to `r` (cleared first). Returns 0, or
+ * UE_EXIT_UNREACHABLE (closed, timeout) or UE_EXIT_PEER (malformed or
+ * over a cap) with one line in `err`.
+ */
+int	ue_ua_request(struct ue_ua *ua, const char *method, const char *target,
+	    const char *const *hdrs, const void *body, size_t body_len,
+	    struct ue_ua_resp *r, char *err, size_t errlen);
+
+/* What was negotiated: 12 or 13, the suite code point and name, ALPN. */
+int		 ue_ua_version(const struct ue_ua *ua);
+uint16_t	 ue_ua_suite(const struct ue_ua *ua);
+const char	*ue_ua_suite_name(const struct ue_ua *ua);
+const char	*ue_ua_alpn(const struct ue_ua *ua);
+/* The Ua security protocol id of the key used, as 10 hex digits. */
+const char	*ue_ua_id_hex(const struct ue_ua *ua);
+/* The path part of the URL given ("" if none). */
+const char	*ue_ua_url_path(const struct ue_ua *ua);
+
+/* Close (close_notify) and free, wiping the key material. Accepts NULL. */
+void	ue_ua_close(struct ue_ua *ua);
+
+/* The first header field `name` (case-insensitive), or NULL. */
+const char	*ue_ua_header(const struct ue_ua_resp *r, const char *name);
+/* Free the body; the struct may be reused. */
+void	ue_ua_resp_clear(struct ue_ua_resp *r);
+
+/* `ue xcap get|put|delete PATH [FILE]` (ue_xcap.c). */
+int	ue_xcap_main(const struct ue_opts *o, int argc, char **argv);
 
 /* ue_crypto.c: `ue crypto ...`; argv[0] is "crypto". Returns an exit status. */
 int	ue_crypto_main(const struct ue_opts *o, int argc, char **argv);

@@ -42,6 +42,8 @@ struct ub {
 	struct httpc_resp	 resp;
 	struct milenage		 mil;
 	struct aka_sqn_ms	 sqn;
+	int			 quiet;		/* a step of another command:
+						 * nothing on stdout */
 };
 
 static void
@@ -344,7 +346,10 @@ finish(struct ub *b, struct digest_input *in, const struct aka_result *res,
 	trace_key(b, "Ks", b->u.ks, GBA_KS_LEN);
 	if (ue_usim_save(b->usim_path, &b->u) != 0)
 		return UE_EXIT_USAGE;
-	if (b->o->json) {
+	if (b->quiet)
+		trace(b, "   bootstrapped: B-TID %s, lifetime %s", btid,
+		    lifetime);
+	else if (b->o->json) {
 		struct ue_json j;
 
 		ue_json_begin(&j, stdout);
@@ -477,29 +482,25 @@ static const char bootstrap_help[] =
 "Exit: 0 bootstrapped, 3 authentication failed (either side), 4 the BSF\n"
 "answered with an error, 5 the BSF could not be reached.\n";
 
-int
-ue_bootstrap_main(const struct ue_opts *o, int argc, char **argv)
+/* One bootstrapping of the USIM at `path` with `bsf` (NULL: --bsf, else
+ * the USIM's); `quiet`: print nothing on stdout. */
+static int
+bootstrap(const struct ue_opts *o, const char *path, const char *bsf,
+    int quiet)
 {
 	struct ub *b;
-	int rc, i;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(bootstrap_help, stdout);
-			return UE_EXIT_OK;
-		}
-		return ue_usage_error("bootstrap", "unexpected argument '%s' "
-		    "(global options go before the command)", argv[i]);
-	}
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return ue_usage_error("bootstrap", "out of memory");
 	b->o = o;
-	b->usim_path = ue_usim_path(o);
+	b->quiet = quiet;
+	b->usim_path = path;
 	if (ue_usim_load(b->usim_path, &b->u) != 0) {
 		free(b);
 		return UE_EXIT_USAGE;
 	}
-	b->bsf = o->bsf != NULL ? o->bsf : b->u.bsf;
+	b->bsf = bsf != NULL ? bsf : o->bsf != NULL ? o->bsf : b->u.bsf;
 	if (b->bsf[0] == '\0') {
 		rc = ue_usage_error("bootstrap", "no BSF: give --bsf URL or set "
 		    "bsf in the USIM");
@@ -522,6 +523,29 @@ done:
 	secret_wipe(b, sizeof(*b));
 	free(b);
 	return rc;
+}
+
+int
+ue_bootstrap_run(const struct ue_opts *o, const char *usim_path,
+    const char *bsf)
+{
+	return bootstrap(o, usim_path, bsf, 1);
+}
+
+int
+ue_bootstrap_main(const struct ue_opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(bootstrap_help, stdout);
+			return UE_EXIT_OK;
+		}
+		return ue_usage_error("bootstrap", "unexpected argument '%s' "
+		    "(global options go before the command)", argv[i]);
+	}
+	return bootstrap(o, ue_usim_path(o), NULL, 0);
 }
 
 /* --- ks-naf -------------------------------------------------------------- */

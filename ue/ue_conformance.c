@@ -34,10 +34,14 @@
 
 #include "aka.h"
 #include "b64.h"
+#include "crypto.h"
 #include "digest.h"
+#include "gba.h"
+#include "hex.h"
 #include "httpc.h"
 #include "milenage.h"
 #include "secret.h"
+#include "tls.h"
 #include "ue.h"
 
 #define CF_TIMEOUT_MS	10000
@@ -47,6 +51,11 @@
 #define CF_RESYNC_AHEAD	1000
 /* A realm no BSF uses (RFC 2606: .invalid is reserved). */
 #define CF_WRONG_REALM	"wrong-realm.invalid"
+/* What the AP cases read: every XCAP server has it (RFC 4825 12), and any
+ * authenticated user may read it — so a refusal is the AP's. */
+#define CF_AP_PROBE	"xcap-caps/global/index"
+#define CF_NAF_FQDN_DEFAULT	"xcap.ims.example.org"
+#define CF_XCAP_ROOT	"/xcap-root"
 
 enum cf_peer {
 	CF_BSF,
@@ -119,6 +128,24 @@ struct cf {
 	int			 have_ok;
 	char			 ok_authz[DIGEST_MAX_LEN];
 	char			 scratch[DIGEST_MAX_LEN];
+	/* AP cases: a bootstrapping of their own (in memory), and the Ua
+	 * session of the case running. */
+	const char		*naf_fqdn;
+	const char		*impu;		/* NULL: unknown */
+	int			 ap_state;	/* 0 not tried, 1 ready, -1
+						 * failed */
+	int			 ap_unreachable;
+	char			 ap_fail[600];
+	char			 ap_btid[300];
+	uint8_t			 ap_ks[GBA_KS_LEN];
+	uint8_t			 ap_rand[16];
+	char			 ap_identity[sizeof(GBA_PSK_IDENTITY_PREFIX) +
+				    300];
+	char			 ap_root[512];
+	char			 trace_prefix[64];
+	struct ue_ua_cfg	 ua_cfg;
+	struct ue_ua		*ua;
+	struct ue_ua_resp	 ur;
 };
 
 struct cf_case {
@@ -805,10 +832,446 @@ case_wrong_res(struct cf *c, struct cf_result *r)
 	verdict(r, CF_PASS, "spent 1 unit of the BSF's failure budget");
 }
 
+/* --- the AP cases ------------------------------------------------------- */
+
+/*
+ * A bootstrapping for the AP cases, kept in memory (the USIM file is never
+ * written): B-TID, Ks = CK || IK and RAND. Done once; a failure is
+ * remembered and fails every AP case. Returns 0 or -1 (`r` failed).
+ */
+static int
+ap_bootstrap(struct cf *c, struct cf_result *r)
+{
+	struct cf_result setup;
+
+	if (c->ap_state == 0) {
+		memset(&setup, 0, sizeof(setup));
+		if (prepare(c, &setup) == 0 && expect_200(c, &setup, &c->a,
+		    c->ap_btid, sizeof(c->ap_btid)) == 0) {
+			gba_ks(c->a.res.ck, c->a.res.ik, c->ap_ks);
+			memcpy(c->ap_rand, c->ch.rand, sizeof(c->ap_rand));
+			snprintf(c->ap_identity, sizeof(c->ap_identity), "%s%s",
+			    GBA_PSK_IDENTITY_PREFIX, c->ap_btid);
+			c->ap_state = 1;
+			trace(c, "   bootstrapped for the AP cases: B-TID %s",
+			    c->ap_btid);
+		} else {
+			snprintf(c->ap_fail, sizeof(c->ap_fail), "no "
+			    "bootstrapping with the BSF for the AP cases: %.500s",
+			    setup.detail);
+			c->ap_state = -1;
+		}
+		secret_wipe(&c->a, sizeof(c->a));
+	}
+	if (c->ap_state > 0)
+		return 0;
+	got(r, "no B-TID");
+	verdict(r, CF_FAIL, "%s", c->ap_fail);
+	return -1;
+}
+
+/* The Ua settings of a case: TLS `version`, `h2`, the right key. */
+static struct ue_ua_cfg *
+ap_cfg(struct cf *c, int version, int h2)
+{
+	struct ue_ua_cfg *u = &c->ua_cfg;
+
+	memset(u, 0, sizeof(*u));
+	u->url = c->ap;
+	u->naf_fqdn = c->naf_fqdn;
+	u->identity = c->ap_identity;
+	u->impi = c->u.impi;
+	u->ks = c->ap_ks;
+	u->rand = c->ap_rand;
+	u->version = version;
+	u->h2 = h2;
+	u->timeout_ms = CF_TIMEOUT_MS;
+	snprintf(c->trace_prefix, sizeof(c->trace_prefix), "[%s] ",
+	    c->case_name);
+	u->trace = c->o->trace ? c->trace_prefix : NULL;
+	u->show_keys = c->o->show_keys;
+	return u;
+}
+
+static void
+ap_close(struct cf *c)
+{
+	ue_ua_close(c->ua);
+	c->ua = NULL;
+	ue_ua_resp_clear(&c->ur);
+}
+
+/*
+ * Connect with `u`. Returns 0, or the exit status of ue_ua_connect() with
+ * `*alert` and `err`; an AP that cannot be reached is remembered (the run
+ * stops after this case).
+ */
+static int
+ap_try(struct cf *c, const struct ue_ua_cfg *u, int *alert, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	ap_close(c);
+	rc = ue_ua_connect(u, &c->ua, alert, err, errlen);
+	if (rc == UE_EXIT_UNREACHABLE && strstr(err, "cannot reach") != NULL)
+		c->ap_unreachable = 1;
+	return rc;
+}
+
+/* A handshake the case needs: on failure `r` fails. 0 or -1. */
+static int
+ap_open(struct cf *c, struct cf_result *r, const struct ue_ua_cfg *u)
+{
+	char err[512];
+	int alert;
+
+	if (ap_try(c, u, &alert, err, sizeof(err)) == 0)
+		return 0;
+	got(r, "%s", alert >= 0 ? tls_alert_name(alert) : "no handshake");
+	verdict(r, CF_FAIL, "%s", err);
+	return -1;
+}
+
+/* The XCAP request-target of `path` (under the AP URL's path, else
+ * /xcap-root). */
+static const char *
+ap_target(struct cf *c, const char *path)
+{
+	const char *root = ue_ua_url_path(c->ua);
+	size_t n = strlen(root);
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		root = CF_XCAP_ROOT;
+		n = strlen(root);
+	}
+	snprintf(c->ap_root, sizeof(c->ap_root), "%.*s/%s", (int)n, root,
+	    path);
+	return c->ap_root;
+}
+
+/*
+ * One request on the case's session, with the extra header line `hdr`
+ * (may be NULL). The response in c->ur; its status added to r->got.
+ * Returns 0, or -1 after failing `r`.
+ */
+static int
+ap_request(struct cf *c, struct cf_result *r, const char *method,
+    const char *path, const char *hdr, const char *ctype, const char *body)
+{
+	const char *hdrs[4];
+	char ct[128], err[512];
+	size_t n = 0;
+
+	hdrs[n++] = "User-Agent: utstack-ue/" UTSTACK_VERSION
+	    " 3gpp-gba conformance";
+	if (hdr != NULL)
+		hdrs[n++] = hdr;
+	if (ctype != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		hdrs[n++] = ct;
+	}
+	hdrs[n] = NULL;
+	if (ue_ua_request(c->ua, method, ap_target(c, path), hdrs, body,
+	    body != NULL ? strlen(body) : 0, &c->ur, err, sizeof(err)) != 0) {
+		got(r, "no answer");
+		verdict(r, CF_FAIL, "%s %s: %s", method, path, err);
+		return -1;
+	}
+	got(r, "%s %d", method, c->ur.status);
+	return 0;
+}
+
+/* Fail `r`: `what` was expected, c->ur came instead. */
+static void
+ap_unexpected(struct cf *c, struct cf_result *r, const char *what)
+{
+	size_t n = strcspn(c->ur.body, "\r\n");
+
+	verdict(r, CF_FAIL, "expected %s, got %d%s%.*s", what, c->ur.status,
+	    n > 0 ? "; the AP said: " : "", (int)(n < 160 ? n : 160),
+	    c->ur.body);
+}
+
+/* A handshake and a GET of the probe that must give 2xx. */
+static void
+ap_positive(struct cf *c, struct cf_result *r, int version, int h2)
+{
+	if (ap_bootstrap(c, r) != 0 ||
+	    ap_open(c, r, ap_cfg(c, version, h2)) != 0)
+		return;
+	got(r, "TLS 1.%d %04x%s", ue_ua_version(c->ua) == 13 ? 3 : 2,
+	    ue_ua_suite(c->ua), h2 ? " h2" : "");
+	if (ue_ua_version(c->ua) != version) {
+		verdict(r, CF_FAIL, "asked for TLS 1.%d only, the handshake "
+		    "gave TLS 1.%d", version == 13 ? 3 : 2,
+		    ue_ua_version(c->ua) == 13 ? 3 : 2);
+		return;
+	}
+	if (ap_request(c, r, "GET", CF_AP_PROBE, NULL, NULL, NULL) != 0)
+		return;
+	if (c->ur.status / 100 != 2) {
+		ap_unexpected(c, r, "2xx");
+		return;
+	}
+	verdict(r, CF_PASS, "suite %s, Ks_NAF for Ua id %s%s",
+	    ue_ua_suite_name(c->ua), ue_ua_id_hex(c->ua), h2 ?
+	    ", HTTP/2 over ALPN h2" : "");
+}
+
+static void
+case_ap_tls13(struct cf *c, struct cf_result *r)
+{
+	ap_positive(c, r, 13, 0);
+}
+
+static void
+case_ap_tls12(struct cf *c, struct cf_result *r)
+{
+	ap_positive(c, r, 12, 0);
+}
+
+static void
+case_ap_h2(struct cf *c, struct cf_result *r)
+{
+	ap_positive(c, r, 13, 1);
+}
+
+/* A name for documents and identities of this run only. */
+static void
+run_token(char *out, size_t size)
+{
+	uint8_t rnd[6];
+	char hex[13];
+
+	if (crypto_random(rnd, sizeof(rnd), 0) != 0)
+		memset(rnd, 0x5a, sizeof(rnd));
+	snprintf(out, size, "%s", hex_encode(rnd, sizeof(rnd), hex));
+}
+
+static const char cf_doc_body[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\n"
+    "  <list name=\"conformance\"/>\n"
+    "</resource-lists>\n";
+
+/*
+ * Write, read back and delete a resource-lists document of this run under
+ * the user's own tree (users/<impu>/conformance-TOKEN), sending `hdr` with
+ * each request. All must succeed: the AS acted for the user. Returns 0, or
+ * -1 after failing `r`.
+ */
+static int
+own_tree_roundtrip(struct cf *c, struct cf_result *r, const char *hdr)
+{
+	char path[512], tok[16];
+
+	run_token(tok, sizeof(tok));
+	snprintf(path, sizeof(path), "resource-lists/users/%s/conformance-%s",
+	    c->impu, tok);
+	if (ap_request(c, r, "PUT", path, hdr,
+	    "application/resource-lists+xml", cf_doc_body) != 0)
+		return -1;
+	if (c->ur.status / 100 != 2) {
+		ap_unexpected(c, r, "2xx for a document in the user's own tree "
+		    "(users/<--impu>)");
+		return -1;
+	}
+	if (ap_request(c, r, "GET", path, hdr, NULL, NULL) != 0)
+		return -1;
+	if (c->ur.status != 200 || strcmp(c->ur.body, cf_doc_body) != 0) {
+		ap_unexpected(c, r, "200 with the document just written");
+		return -1;
+	}
+	if (ap_request(c, r, "DELETE", path, hdr, NULL, NULL) != 0)
+		return -1;
+	if (c->ur.status / 100 != 2) {
+		ap_unexpected(c, r, "2xx deleting the document of this run");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+case_ap_no_intended(struct cf *c, struct cf_result *r)
+{
+	if (c->impu == NULL) {
+		verdict(r, CF_NOT_RUN, "needs the user's IMPU: --impu URI or "
+		    "impu in the USIM");
+		return;
+	}
+	if (ap_bootstrap(c, r) != 0 || ap_open(c, r, ap_cfg(c, 13, 0)) != 0)
+		return;
+	if (own_tree_roundtrip(c, r, NULL) != 0)
+		return;
+	verdict(r, CF_PASS, "served as %s: PUT, GET, DELETE in its tree",
+	    c->impu);
+}
+
+static void
+case_ap_foreign_intended(struct cf *c, struct cf_result *r)
+{
+	char hdr[400], tok[16];
+
+	if (ap_bootstrap(c, r) != 0 || ap_open(c, r, ap_cfg(c, 13, 0)) != 0)
+		return;
+	run_token(tok, sizeof(tok));
+	snprintf(hdr, sizeof(hdr), "X-3GPP-Intended-Identity: "
+	    "\"sip:conformance-foreign-%s@example.invalid\"", tok);
+	/* xcap-caps is anyone's to read: a 403 is the AP's decision */
+	if (ap_request(c, r, "GET", CF_AP_PROBE, hdr, NULL, NULL) != 0)
+		return;
+	if (c->ur.status != 403) {
+		ap_unexpected(c, r, "403 for an intended identity that is not "
+		    "the user's");
+		return;
+	}
+	if (c->impu == NULL) {
+		verdict(r, CF_PASS, "sip:conformance-foreign-%s@example.invalid "
+		    "refused (the user's own identity not tried: no --impu)",
+		    tok);
+		return;
+	}
+	/* ... and the user's own identity is not refused */
+	snprintf(hdr, sizeof(hdr), "X-3GPP-Intended-Identity: \"%s\"",
+	    c->impu);
+	if (ap_request(c, r, "GET", CF_AP_PROBE, hdr, NULL, NULL) != 0)
+		return;
+	if (c->ur.status / 100 != 2) {
+		ap_unexpected(c, r, "2xx with the user's own IMPU as intended "
+		    "identity");
+		return;
+	}
+	verdict(r, CF_PASS, "another identity refused, %s accepted",
+	    c->impu);
+}
+
+static void
+case_ap_forged_asserted(struct cf *c, struct cf_result *r)
+{
+	char hdr[400], path[512], tok[16], forged[128];
+
+	if (ap_bootstrap(c, r) != 0 || ap_open(c, r, ap_cfg(c, 13, 0)) != 0)
+		return;
+	run_token(tok, sizeof(tok));
+	snprintf(forged, sizeof(forged),
+	    "sip:conformance-forged-%s@example.invalid", tok);
+	snprintf(hdr, sizeof(hdr), "X-3GPP-Asserted-Identity: \"%s\"", forged);
+	/* 1. the forged user's tree: never served */
+	snprintf(path, sizeof(path), "resource-lists/users/%s/index", forged);
+	if (ap_request(c, r, "GET", path, hdr, NULL, NULL) != 0)
+		return;
+	if (c->ur.status / 100 == 2) {
+		verdict(r, CF_FAIL, "the forged user's document was served: "
+		    "the AP passed the UE's X-3GPP-Asserted-Identity on");
+		return;
+	}
+	if (c->ur.status != 403 && c->ur.status != 404) {
+		ap_unexpected(c, r, "403 or 404 from the AS");
+		return;
+	}
+	if (c->impu == NULL) {
+		verdict(r, CF_PASS, "the forged user's tree refused (%d); the "
+		    "user's own tree not tried: no --impu", c->ur.status);
+		return;
+	}
+	/* 2. the user's own tree, with the forged header: the AS must still
+	 * see the user (a 403 here means it saw the forged identity) */
+	if (own_tree_roundtrip(c, r, hdr) != 0) {
+		appendf(r->detail, sizeof(r->detail), " (with the forged "
+		    "header: the AS may have believed it)");
+		return;
+	}
+	verdict(r, CF_PASS, "the header was not believed: the AS acted for "
+	    "%s", c->impu);
+}
+
+static void
+case_ap_unknown_btid(struct cf *c, struct cf_result *r)
+{
+	struct ue_ua_cfg *u;
+	uint8_t rnd[16], key[GBA_KEY_LEN];
+	char b64[B64_LEN(16)], id[sizeof(GBA_PSK_IDENTITY_PREFIX) + 300];
+	char err[512];
+	const char *at;
+	int alert, rc;
+
+	if (ap_bootstrap(c, r) != 0)
+		return;
+	/* base64(RAND)@BSF-FQDN (TS 33.220 4.5.2) with a RAND the BSF
+	 * never used */
+	if (crypto_random(rnd, sizeof(rnd), 0) != 0 ||
+	    crypto_random(key, sizeof(key), 0) != 0) {
+		verdict(r, CF_FAIL, "no randomness");
+		return;
+	}
+	b64_encode(rnd, sizeof(rnd), b64);
+	at = strchr(c->ap_btid, '@');
+	snprintf(id, sizeof(id), "%s%s%s", GBA_PSK_IDENTITY_PREFIX, b64,
+	    at != NULL ? at : "@bsf.invalid");
+	u = ap_cfg(c, 13, 0);
+	u->identity = id;
+	u->fixed_key = key;
+	rc = ap_try(c, u, &alert, err, sizeof(err));
+	secret_wipe(key, sizeof(key));
+	if (rc == 0) {
+		got(r, "handshake ok");
+		verdict(r, CF_FAIL, "the AP completed a handshake for a B-TID "
+		    "the BSF never issued");
+		return;
+	}
+	got(r, "%s", alert >= 0 ? tls_alert_name(alert) : "no handshake");
+	if (alert != UE_ALERT_UNKNOWN_PSK_IDENTITY) {
+		verdict(r, CF_FAIL, "%s; expected unknown_psk_identity, which "
+		    "tells the UE to bootstrap again", err);
+		return;
+	}
+	verdict(r, CF_PASS, "identity %s", id);
+}
+
+static void
+case_ap_wrong_psk(struct cf *c, struct cf_result *r)
+{
+	struct ue_ua_cfg *u;
+	char err[512];
+	int alert, v, rc;
+
+	if (ap_bootstrap(c, r) != 0)
+		return;
+	/* TLS 1.3 (the binder) and TLS 1.2 (the Finished) */
+	for (v = 13; v >= 12; v--) {
+		u = ap_cfg(c, v, 0);
+		u->corrupt_key = 1;
+		rc = ap_try(c, u, &alert, err, sizeof(err));
+		if (rc == 0) {
+			got(r, "TLS 1.%d handshake ok", v == 13 ? 3 : 2);
+			verdict(r, CF_FAIL, "the AP completed a TLS 1.%d handshake "
+			    "with a wrong key", v == 13 ? 3 : 2);
+			return;
+		}
+		if (c->ap_unreachable) {
+			got(r, "no connection");
+			verdict(r, CF_FAIL, "%s", err);
+			return;
+		}
+		got(r, "TLS 1.%d %s", v == 13 ? 3 : 2, alert >= 0 ?
+		    tls_alert_name(alert) : "failed");
+		if (alert == UE_ALERT_UNKNOWN_PSK_IDENTITY) {
+			verdict(r, CF_FAIL, "unknown_psk_identity for a B-TID the "
+			    "BSF issued: a UE would bootstrap in vain");
+			return;
+		}
+	}
+	verdict(r, CF_PASS, "%s", "");
+}
+
 /*
  * The matrix. BSF cases first, in an order where no case depends on the
  * outcome of a later one; wrong-res last because it spends failure
- * budget. AP cases after them (not implemented yet).
+ * budget. AP cases after them: each opens its own Ua session, with a
+ * B-TID bootstrapped (in memory) for them before the first.
  */
 static const struct cf_case cases[] = {
 	{ "no-authorization", CF_BSF,
@@ -869,22 +1332,43 @@ static const struct cf_case cases[] = {
 	  "401 + fresh challenge, then 200", CF_DECISION,
 	  "wrong RES under the failure budget (TS 24.109 4.3, RFC 7235 3.1)",
 	  case_wrong_res },
-	{ "ap-unknown-btid", CF_AP,
-	  "TLS-PSK / Digest with an unknown B-TID",
-	  "PSK: handshake fails; Digest: 401", CF_DECISION,
-	  "expired/unknown B-TID at the AP (TS 33.222 5.3, 5.4)", NULL },
-	{ "ap-wrong-psk", CF_AP,
-	  "TLS-PSK, right B-TID, wrong Ks_NAF",
-	  "handshake fails", CF_SPEC,
-	  "RFC 4279 2, TS 33.222 5.4", NULL },
+	{ "ap-tls13-psk", CF_AP,
+	  "TLS 1.3 external PSK, Ks_NAF for 01 00 00 00 07; GET xcap-caps",
+	  "handshake, 2xx", CF_SPEC,
+	  "TS 33.222 5.4.0.2, TS 33.220 B.3/H.3", case_ap_tls13 },
+	{ "ap-tls12-psk", CF_AP,
+	  "TLS 1.2 PSK suites, Ks_NAF for 01 00 01 yy zz; GET xcap-caps",
+	  "handshake, 2xx", CF_SPEC,
+	  "TS 33.222 5.4, RFC 4279 2, TS 33.220 H.3", case_ap_tls12 },
+	{ "ap-h2-alpn", CF_AP,
+	  "TLS 1.3 PSK offering ALPN h2 only; GET over HTTP/2",
+	  "h2 agreed, 2xx", CF_DECISION,
+	  "AP offers h2 and http/1.1 (RFC 9113 3.2, RFC 7301)", case_ap_h2 },
+	{ "ap-no-intended-identity", CF_AP,
+	  "no X-3GPP-Intended-Identity; PUT, GET, DELETE under --impu",
+	  "2xx: acts as the first IMPU", CF_DECISION,
+	  "AP asserts the USS's first IMPU when none is intended "
+	  "(TS 24.109 7)", case_ap_no_intended },
 	{ "ap-foreign-intended-identity", CF_AP,
-	  "X-3GPP-Intended-Identity of another user",
-	  "403", CF_DECISION,
-	  "intended identity not the user's (TS 24.109 7, B.3)", NULL },
+	  "X-3GPP-Intended-Identity of another user, then of --impu",
+	  "403, then 2xx", CF_DECISION,
+	  "intended identity not the user's (TS 24.109 7, B.3): 403",
+	  case_ap_foreign_intended },
 	{ "ap-forged-asserted-identity", CF_AP,
-	  "X-3GPP-Asserted-Identity from the UE",
-	  "ignored: acts as the user", CF_DECISION,
-	  "identity header to the AS (TS 33.222 4.4)", NULL },
+	  "X-3GPP-Asserted-Identity of another user from the UE",
+	  "403/404 on that user's tree; own tree 2xx", CF_DECISION,
+	  "identity header to the AS is the AP's (TS 24.109 7, "
+	  "TS 33.222 4.4)", case_ap_forged_asserted },
+	{ "ap-unknown-btid", CF_AP,
+	  "TLS-PSK with a B-TID the BSF never issued",
+	  "alert unknown_psk_identity", CF_DECISION,
+	  "expired/unknown B-TID at the AP (RFC 4279 2, TS 33.222 5.4)",
+	  case_ap_unknown_btid },
+	{ "ap-wrong-psk", CF_AP,
+	  "TLS 1.3 and 1.2 PSK, right B-TID, Ks_NAF with one bit flipped",
+	  "both handshakes fail", CF_SPEC,
+	  "RFC 8446 4.2.11 (binder), RFC 4279 2, TS 33.222 5.4",
+	  case_ap_wrong_psk },
 };
 #define N_CASES	(sizeof(cases) / sizeof(cases[0]))
 
@@ -937,8 +1421,8 @@ print_table(const struct cf *c, const struct cf_result *res,
 			printf("    %s\n", res[i].detail);
 	}
 	printf("\nspec: the cited clause requires it. decision: utstack's "
-	    "choice where the specs\nleave a gap (spec/README.md); a BSF "
-	    "that differs there may still conform.\n");
+	    "choice where the specs\nleave a gap (spec/README.md); a BSF or "
+	    "AP that differs there may still conform.\n");
 	printf("%d passed, %d failed, %d not run\n", totals[CF_PASS],
 	    totals[CF_FAIL], totals[CF_NOT_RUN]);
 }
@@ -1027,8 +1511,8 @@ print_list(void)
 /* --- the command -------------------------------------------------------- */
 
 static const char conformance_help[] =
-"usage: ue [--usim FILE] [--trace] [-v] conformance [--bsf URL] [--ap URL]\n"
-"          [--json] [--list]\n"
+"usage: ue [--usim FILE] [--naf-fqdn NAME] [--trace] [-v] conformance\n"
+"          [--bsf URL] [--ap URL] [--impu URI] [--json] [--list]\n"
 "Runs a negative test matrix against a BSF (any implementation) with the\n"
 "USIM's subscriber, and prints one row per case: case | expect | got |\n"
 "result | clause, then 'N passed, M failed, K not run' (--json: one object\n"
@@ -1049,11 +1533,18 @@ static const char conformance_help[] =
 "default 300 s; a successful bootstrap clears it). It runs last so that with\n"
 "a BSF that never clears the count, a spent budget spoils only that case.\n"
 "\n"
-"AP cases (unknown B-TID, wrong PSK, foreign intended identity, forged\n"
-"asserted identity) are listed as not run: the AP part is not implemented.\n"
+"AP cases (with --ap https://HOST:PORT, else not run): TLS 1.3 and 1.2 PSK\n"
+"handshakes with Ks_NAF, ALPN h2, the identity the AP asserts with and\n"
+"without X-3GPP-Intended-Identity, a forged X-3GPP-Asserted-Identity, an\n"
+"unknown B-TID and a wrong key. They bootstrap once more (in memory) for\n"
+"their own B-TID; SNI and NAF_Id use --naf-fqdn (else the USIM's, else\n"
+CF_NAF_FQDN_DEFAULT "). The cases that check who the AP says the user is\n"
+"need the user's first IMPU: --impu URI (or impu in the USIM); without it\n"
+"ap-no-intended-identity is not run and two others check less. They write\n"
+"and delete one document users/<impu>/conformance-<random> each.\n"
 "\n"
-"Exit: 0 every case run passed, 4 some failed, 5 the BSF could not be\n"
-"reached, 2 bad usage.\n";
+"Exit: 0 every case run passed, 4 some failed, 5 the BSF or the AP could\n"
+"not be reached, 2 bad usage.\n";
 
 int
 ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
@@ -1061,13 +1552,14 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "bsf", required_argument, NULL, 'B' },
 		{ "ap", required_argument, NULL, 'A' },
+		{ "impu", required_argument, NULL, 'I' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cf_result res[N_CASES];
-	const char *bsf = o->bsf, *ap = o->ap, *host;
+	const char *bsf = o->bsf, *ap = o->ap, *host, *impu = NULL;
 	int json = o->json, list = 0, totals[3] = { 0, 0, 0 }, ch, rc;
 	struct cf *c;
 	size_t i;
@@ -1078,6 +1570,7 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 		switch (ch) {
 		case 'B': bsf = optarg; break;
 		case 'A': ap = optarg; break;
+		case 'I': impu = optarg; break;
 		case 'j': json = 1; break;
 		case 'l': list = 1; break;
 		case 'h': fputs(conformance_help, stdout); return UE_EXIT_OK;
@@ -1106,6 +1599,22 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 	}
 	c->bsf = bsf != NULL ? bsf : c->u.bsf;
 	c->ap = ap != NULL ? ap : c->u.ap[0] != '\0' ? c->u.ap : NULL;
+	c->naf_fqdn = o->naf_fqdn != NULL ? o->naf_fqdn :
+	    c->u.naf_fqdn[0] != '\0' ? c->u.naf_fqdn : CF_NAF_FQDN_DEFAULT;
+	c->impu = impu != NULL ? impu : c->u.impu[0] != '\0' ? c->u.impu :
+	    NULL;
+	if (c->ap != NULL && strncmp(c->ap, "https://", 8) != 0 &&
+	    strstr(c->ap, "://") != NULL) {
+		rc = ue_usage_error("conformance", "%s: the AP speaks TLS (Ua "
+		    "is TLS-PSK): give an https:// URL", c->ap);
+		goto done;
+	}
+	if (c->impu != NULL && (strchr(c->impu, ':') == NULL ||
+	    strpbrk(c->impu, " \t\"<>/?#") != NULL)) {
+		rc = ue_usage_error("conformance", "--impu: expected a URI such "
+		    "as sip:alice@ims.example.org");
+		goto done;
+	}
 	if (c->bsf[0] == '\0') {
 		rc = ue_usage_error("conformance", "no BSF: give --bsf URL or "
 		    "set bsf in the USIM");
@@ -1138,13 +1647,19 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 	memset(res, 0, sizeof(res));
 	for (i = 0; i < N_CASES; i++) {
 		c->case_name = cases[i].name;
-		if (cases[i].run == NULL)
-			verdict(&res[i], CF_NOT_RUN, "%s", cases[i].peer ==
-			    CF_AP && c->ap == NULL ? "no --ap given" :
-			    "AP cases not implemented yet");
+		if (cases[i].peer == CF_AP && c->ap == NULL)
+			verdict(&res[i], CF_NOT_RUN, "no --ap given");
 		else
 			cases[i].run(c, &res[i]);
+		ap_close(c);
 		secret_wipe(&c->a, sizeof(c->a));
+		/* An AP that cannot be reached: stop, as for the BSF. */
+		if (c->ap_unreachable) {
+			fprintf(stderr, "ue: conformance: cannot reach the AP at "
+			    "%s: %s\n", c->ap, res[i].detail);
+			rc = UE_EXIT_UNREACHABLE;
+			goto done;
+		}
 		/* Not one answer from the BSF to the first case: stop. */
 		if (i == 0 && strcmp(res[i].got, "no answer") == 0) {
 			fprintf(stderr, "ue: conformance: the BSF at %s does "
@@ -1163,6 +1678,7 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 		print_table(c, res, totals);
 	rc = totals[CF_FAIL] > 0 ? UE_EXIT_PEER : UE_EXIT_OK;
 done:
+	ap_close(c);
 	httpc_close(&c->conn);
 	milenage_clear(&c->mil);
 	ue_usim_clear(&c->u);

@@ -35,6 +35,8 @@ static const struct conf_opt usim_opts[] = {
 	CONF_OPT_STR("bsf", struct ue_usim, bsf, NULL, 0, "BSF URL"),
 	CONF_OPT_STR("ap", struct ue_usim, ap, NULL, 0, "AP URL"),
 	CONF_OPT_STR("naf_fqdn", struct ue_usim, naf_fqdn, NULL, 0, "NAF name"),
+	CONF_OPT_STR("impu", struct ue_usim, impu, NULL, 0,
+	    "the user's public identity (for ue conformance)"),
 	CONF_OPT_STR("btid", struct ue_usim, btid, NULL, 0, "last B-TID"),
 	CONF_OPT_HEXV("ks", struct ue_usim, ks, ks_len, 0, NULL, CONF_F_SECRET,
 	    "Ks = CK || IK of the last bootstrapping"),
@@ -171,6 +173,8 @@ ue_usim_save(const char *path, const struct ue_usim *u)
 		fprintf(f, "ap = %s\n", u->ap);
 	if (u->naf_fqdn[0] != '\0')
 		fprintf(f, "naf_fqdn = %s\n", u->naf_fqdn);
+	if (u->impu[0] != '\0')
+		fprintf(f, "impu = %s\n", u->impu);
 	if (u->ks_len > 0) {
 		fprintf(f, "btid = %s\n", u->btid);
 		put_hex(f, "ks", u->ks, u->ks_len);
@@ -193,11 +197,13 @@ ue_usim_save(const char *path, const struct ue_usim *u)
 static const char usim_init_help[] =
 "usage: ue usim init [--file FILE] --impi IMPI --k HEX (--op HEX | --opc HEX)\n"
 "                    [--amf HEX] [--bsf URL] [--ap URL] [--naf-fqdn NAME]\n"
-"                    [--force]\n"
+"                    [--impu URI] [--force]\n"
 "       ue usim show\n"
 "Creates the simulated USIM (default ~/.utstack/usim, or --usim FILE), mode\n"
 "0600. OP is turned into OPc. AMF defaults to 8000. The SQN array starts at\n"
-"zero, like a new USIM.\n";
+"zero, like a new USIM. --impu names the user's public identity, which\n"
+"'ue conformance' needs for the AP cases that check who the AP says the\n"
+"user is.\n";
 
 static int
 usim_init(const struct ue_opts *o, int argc, char **argv)
@@ -212,6 +218,7 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 		{ "bsf", required_argument, NULL, 'b' },
 		{ "ap", required_argument, NULL, 'p' },
 		{ "naf-fqdn", required_argument, NULL, 'n' },
+		{ "impu", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -238,6 +245,8 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 		case 'b': snprintf(u.bsf, sizeof(u.bsf), "%s", optarg); break;
 		case 'p': snprintf(u.ap, sizeof(u.ap), "%s", optarg); break;
 		case 'n': snprintf(u.naf_fqdn, sizeof(u.naf_fqdn), "%s", optarg);
+			break;
+		case 'm': snprintf(u.impu, sizeof(u.impu), "%s", optarg);
 			break;
 		case 'F': force = 1; break;
 		case 'h': fputs(usim_init_help, stdout); return UE_EXIT_OK;
@@ -266,6 +275,12 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 			goto bad_opc;
 		milenage_opc(u.k, opb, u.opc);
 		secret_wipe(opb, sizeof(opb));
+	}
+	if (u.impu[0] != '\0' && (strchr(u.impu, ':') == NULL ||
+	    strpbrk(u.impu, " \t\"<>") != NULL)) {
+		ue_usage_error("usim init", "--impu: expected a URI such as "
+		    "sip:alice@ims.example.org");
+		goto done;
 	}
 	if (hex_decode_exact(amf, u.amf, 2) != 0) {
 		ue_usage_error("usim init", "--amf: expected 4 hex digits");
@@ -336,6 +351,8 @@ usim_show(const struct ue_opts *o)
 			    hex_encode(u.k, 16, hex), hex_encode(u.opc, 16, hex));
 		printf("amf       %s\nseq       %s\n", hex_encode(u.amf, 2, hex),
 		    u.seq);
+		if (u.impu[0] != '\0')
+			printf("impu      %s\n", u.impu);
 		if (u.ks_len > 0)
 			printf("btid      %s\nlifetime  %s\nks        %s\n", u.btid,
 			    u.lifetime, o->show_keys ?

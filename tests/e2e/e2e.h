@@ -125,5 +125,6 @@ Suite		*suite_e2e_bsf(void);
 Suite		*suite_e2e_conformance(void);
 Suite		*suite_e2e_presence(void);
 Suite		*suite_e2e_presence2(void);
+Suite		*suite_e2e_ue_xcap(void);
 
 #endif

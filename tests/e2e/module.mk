@@ -8,7 +8,8 @@ E2E_SRCS := \
 	tests/e2e/test_ue.c \
 	tests/e2e/test_conformance.c \
 	tests/e2e/test_presence.c \
-	tests/e2e/test_presence2.c
+	tests/e2e/test_presence2.c \
+	tests/e2e/test_ue_xcap.c
 
 E2E_OBJS := $(E2E_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(E2E_OBJS:.o=.d)

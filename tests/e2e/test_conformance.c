@@ -1,10 +1,13 @@
 /*
- * test_conformance.c — `ue conformance` against our own stack: every BSF
- * case passes and the AP cases are reported as not run (exit 0); --json is
- * one well-formed object with the totals and a `cases` array; the USIM
- * file is left as it was and still bootstraps without a resync; runs
- * beyond the BSF's failure budget still pass (a success clears it); an
- * unreachable BSF is exit 5, bad usage exit 2.
+ * test_conformance.c — `ue conformance` against our own stack: without
+ * --ap every BSF case passes and the AP cases are reported as not run
+ * (exit 0); with --ap and --impu every case passes, BSF and AP (the AP's
+ * event lines show what each AP case provoked); without --impu the case
+ * that needs it is not run and the others pass; --json is one well-formed
+ * object with the totals and a `cases` array; the USIM file is left as it
+ * was and still bootstraps without a resync; runs beyond the BSF's failure
+ * budget still pass (a success clears it); an unreachable BSF or AP is
+ * exit 5, bad usage exit 2.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,7 +18,7 @@
 #include "e2e.h"
 
 #define N_BSF_CASES	13
-#define N_AP_CASES	4
+#define N_AP_CASES	8
 
 /* --- a strict JSON syntax check (RFC 8259), enough for `ue --json` ----- */
 
@@ -210,7 +213,7 @@ START_TEST(conformance_own_stack)
 	ck_assert_ptr_nonnull(strstr(row, "| not run "));
 	ck_assert_int_eq(count(r.out, "no --ap given"), N_AP_CASES);
 	ck_assert_ptr_nonnull(strstr(r.out,
-	    "\n13 passed, 0 failed, 4 not run\n"));
+	    "\n13 passed, 0 failed, 8 not run\n"));
 	/* the resync case really went through the HSS */
 	ck_assert_int_eq(e2e_wait_log(e2e_env(&s, "BSF_LOG"), "BSF-RESYNC ",
 	    &pos, NULL, 0, E2E_WAIT_MS), 0);
@@ -218,25 +221,27 @@ START_TEST(conformance_own_stack)
 	ck_assert_int_eq(e2e_wait_log(e2e_env(&s, "HSS_STUB_LOG"),
 	    "HSS-RESYNC impi=", &pos, NULL, 0, E2E_WAIT_MS), 0);
 
-	/* 2. --json, with an AP named: one object, totals and cases. */
+	/* 2. --json, with the AP and the IMPU: one object, totals and
+	 * cases, every one passed. */
 	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
-	    "conformance", "--json", "--ap", "http://127.0.0.1:9", NULL });
-	ck_assert_msg(r.status == 0, "conformance --json: %s", r.err);
+	    "conformance", "--json", "--ap", e2e_env(&s, "AP_URL"), "--impu",
+	    e2e_env(&s, "IMPU"), NULL });
+	ck_assert_msg(r.status == 0, "conformance --json: %s\n%s", r.out,
+	    r.err);
 	ck_assert_msg(json_ok(r.out), "not one JSON object: %s", r.out);
 	ck_assert_int_eq(e2e_json(r.out, "passed", v, sizeof(v)), 0);
-	ck_assert_str_eq(v, "13");
+	ck_assert_str_eq(v, "21");
 	ck_assert_int_eq(e2e_json(r.out, "failed", v, sizeof(v)), 0);
 	ck_assert_str_eq(v, "0");
 	ck_assert_int_eq(e2e_json(r.out, "not_run", v, sizeof(v)), 0);
-	ck_assert_str_eq(v, "4");
+	ck_assert_str_eq(v, "0");
 	ck_assert_int_eq(e2e_json(r.out, "ap", v, sizeof(v)), 0);
-	ck_assert_str_eq(v, "http://127.0.0.1:9");
+	ck_assert_str_eq(v, e2e_env(&s, "AP_URL"));
 	ck_assert_ptr_nonnull(strstr(r.out, "\"cases\": [{\"case\": "));
 	ck_assert_int_eq(count(r.out, "\"case\": "), N_BSF_CASES + N_AP_CASES);
-	ck_assert_int_eq(count(r.out, "\"result\": \"pass\""), N_BSF_CASES);
-	ck_assert_int_eq(count(r.out, "\"result\": \"not run\""), N_AP_CASES);
-	ck_assert_int_eq(count(r.out, "\"detail\": \"AP cases not implemented "
-	    "yet\""), N_AP_CASES);
+	ck_assert_int_eq(count(r.out, "\"result\": \"pass\""), N_BSF_CASES +
+	    N_AP_CASES);
+	ck_assert_int_eq(count(r.out, "\"peer\": \"ap\""), N_AP_CASES);
 	ck_assert_int_eq(count(r.out, "\"basis\": \"spec\"") +
 	    count(r.out, "\"basis\": \"decision\""), N_BSF_CASES + N_AP_CASES);
 	for (i = 0; i < 3; i++) {
@@ -265,10 +270,123 @@ START_TEST(conformance_own_stack)
 		ck_assert_msg(r.status == 0, "conformance: %d\n%s", r.status,
 		    r.out);
 		ck_assert_ptr_nonnull(strstr(r.out,
-		    "\n13 passed, 0 failed, 4 not run\n"));
+		    "\n13 passed, 0 failed, 8 not run\n"));
 	}
 	row_of(r.out, "wrong-res", row, sizeof(row));
 	ck_assert_msg(strstr(row, "| pass ") != NULL, "%s", row);
+	e2e_stack_down(&s);
+}
+END_TEST
+
+/*
+ * The AP cases against our AP, as a table: each passes, and the AP's
+ * event lines show what each provoked (an unknown B-TID refused with Zn
+ * 5403, wrong keys, a foreign intended identity, h2). Without --impu the
+ * case that needs it is not run. An AP that cannot be reached: exit 5.
+ */
+START_TEST(conformance_ap)
+{
+	static const char *const ap_cases[N_AP_CASES] = {
+		"ap-tls13-psk", "ap-tls12-psk", "ap-h2-alpn",
+		"ap-no-intended-identity", "ap-foreign-intended-identity",
+		"ap-forged-asserted-identity", "ap-unknown-btid",
+		"ap-wrong-psk",
+	};
+	struct e2e_stack s;
+	static struct e2e_run r;
+	static char trace[512 * 1024];
+	char usim[300], row[512], line[1024], cmd[1024];
+	const char *aplog;
+	long apos, ppos;
+	size_t i;
+
+	e2e_stack_up(&s, NULL);
+	usim_init(&s, usim, sizeof(usim));
+	aplog = e2e_env(&s, "AP_LOG");
+	apos = e2e_log_size(aplog);
+	ppos = e2e_log_size(e2e_env(&s, "PRESENCE_LOG"));
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
+	    "--naf-fqdn", e2e_env(&s, "NAF_FQDN"), "conformance", "--ap",
+	    e2e_env(&s, "AP_URL"), "--impu", e2e_env(&s, "IMPU"), NULL });
+	ck_assert_msg(r.status == 0, "conformance --ap: %d\n%s\n%s", r.status,
+	    r.out, r.err);
+	for (i = 0; i < N_AP_CASES; i++) {
+		row_of(r.out, ap_cases[i], row, sizeof(row));
+		ck_assert_msg(strstr(row, "| pass ") != NULL, "%s", row);
+		ck_assert_msg(strstr(row, "| spec: ") != NULL ||
+		    strstr(row, "| decision: ") != NULL, "%s", row);
+	}
+	ck_assert_ptr_nonnull(strstr(r.out,
+	    "\n21 passed, 0 failed, 0 not run\n"));
+	/* what the rows say they saw */
+	row_of(r.out, "ap-unknown-btid", row, sizeof(row));
+	ck_assert_msg(strstr(row, "unknown_psk_identity") != NULL, "%s", row);
+	row_of(r.out, "ap-tls12-psk", row, sizeof(row));
+	ck_assert_msg(strstr(row, "TLS 1.2 ") != NULL, "%s", row);
+	row_of(r.out, "ap-foreign-intended-identity", row, sizeof(row));
+	ck_assert_msg(strstr(row, "GET 403 -> GET 200") != NULL, "%s", row);
+	/* and what the AP and presence logged */
+	ck_assert_int_eq(e2e_wait_log(aplog, "AP-TLS-OK ", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "version=1.3") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "version=1.2", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_int_eq(e2e_wait_log(aplog, "alpn=h2", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_int_eq(e2e_wait_log(e2e_env(&s, "PRESENCE_LOG"),
+	    "XCAP-PUT user=sip:alice@ims.example.org", &ppos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_int_eq(e2e_wait_log(aplog, "AP-IDENTITY-DENIED ", &apos,
+	    line, sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "conformance-foreign-") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "AP-ZN-KEY-FAILED ", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "result=5403") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "AP-TLS-FAIL ", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+
+	/* no IMPU: that case is not run, the rest still pass */
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
+	    "conformance", "--ap", e2e_env(&s, "AP_URL"), NULL });
+	ck_assert_msg(r.status == 0, "conformance --ap: %d\n%s\n%s", r.status,
+	    r.out, r.err);
+	row_of(r.out, "ap-no-intended-identity", row, sizeof(row));
+	ck_assert_msg(strstr(row, "| not run ") != NULL, "%s", row);
+	ck_assert_ptr_nonnull(strstr(r.out, "needs the user's IMPU"));
+	ck_assert_ptr_nonnull(strstr(r.out,
+	    "\n20 passed, 0 failed, 1 not run\n"));
+
+	/* --trace names the case of each line, keys hidden (the trace is
+	 * long: into a file) */
+	snprintf(cmd, sizeof(cmd), "exec %s --usim %s --trace conformance "
+	    "--ap %s 2>%s/trace.txt", e2e_prog("ue"), usim,
+	    e2e_env(&s, "AP_URL"), s.dir);
+	e2e_run(&r, (const char *[]){ "/bin/sh", "-c", cmd, NULL });
+	ck_assert_int_eq(r.status, 0);
+	snprintf(cmd, sizeof(cmd), "%s/trace.txt", s.dir);
+	slurp(cmd, trace, sizeof(trace));
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-tls12-psk]    NAF_Id   "
+	    "xcap.ims.example.org || 010001"));
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-wrong-psk]    Ks_NAF   "
+	    "[hidden] (last bit flipped on purpose)"));
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-h2-alpn] <- HTTP/2 200"));
+	/* every Ks_NAF line hidden */
+	ck_assert_int_ge(count(trace, "Ks_NAF   "), 7);
+	ck_assert_int_eq(count(trace, "Ks_NAF   "), count(trace,
+	    "Ks_NAF   [hidden]"));
+
+	/* the AP unreachable: 5; not https: 2 */
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
+	    "conformance", "--ap", "https://127.0.0.1:9", NULL });
+	ck_assert_int_eq(r.status, 5);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot reach the AP"));
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
+	    "conformance", "--ap", "http://127.0.0.1:9", NULL });
+	ck_assert_int_eq(r.status, 2);
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
+	    "conformance", "--ap", e2e_env(&s, "AP_URL"), "--impu", "alice",
+	    NULL });
+	ck_assert_int_eq(r.status, 2);
 	e2e_stack_down(&s);
 }
 END_TEST
@@ -324,7 +442,9 @@ suite_e2e_conformance(void)
 	TCase *tc = tcase_create("conformance");
 
 	tcase_set_timeout(tc, 90);
+	tcase_add_unchecked_fixture(tc, e2e_sweep_setup, e2e_sweep_teardown);
 	tcase_add_test(tc, conformance_own_stack);
+	tcase_add_test(tc, conformance_ap);
 	tcase_add_test(tc, conformance_unreachable_and_usage);
 	suite_add_tcase(s, tc);
 	return s;
