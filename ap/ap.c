@@ -75,6 +75,42 @@ const struct conf_opt ap_conf_opts[] = {
 	    "sent as X-Utstack-Peer-Secret (presence trust.secret)"),
 	CONF_OPT_STR("as.host", struct ap_conf, as_host, "", 0,
 	    "Host sent to the AS (empty: the NAF FQDN)"),
+	CONF_OPT_STR("ua.cert_file", struct ap_conf, ua_cert_file, "", 0,
+	    "PEM server certificate naming the NAF FQDNs (empty: PSK only)"),
+	CONF_OPT_STR("ua.key_file", struct ap_conf, ua_key_file, "", 0,
+	    "its PEM private key"),
+	CONF_OPT_INT("ua.nonce_lifetime", struct ap_conf, ua_nonce_lifetime, 1,
+	    3600, "60", 0, "a Digest nonce can be answered this long, once, s"),
+	CONF_OPT_INT("ua.nonce_max", struct ap_conf, ua_nonce_max, 1, 10000000,
+	    "100000", 0, "outstanding Digest nonces; beyond, 503"),
+	CONF_OPT_STR("ua.htdigest_file", struct ap_conf, ua_htdigest_file, "", 0,
+	    "password file of clients without a USIM (empty: off)"),
+	CONF_OPT_BOOL("http.enable", struct ap_conf, http_enable, "no", 0,
+	    "plain-HTTP listener (RFC 2817 upgrade to TLS, or redirect)"),
+	CONF_OPT_ADDR("http.listen", struct ap_conf, http_listen,
+	    "127.0.0.1:8000", 0, "plain-HTTP listener (port 0: a free one)"),
+	CONF_OPT_STR("http.redirect", struct ap_conf, http_redirect, "", 0,
+	    "https base URL to redirect to (empty: 426 Upgrade Required)"),
+#define NAF_OPTS(i)							\
+	CONF_OPT_STR("naf" #i ".fqdn", struct ap_conf, naf[i - 1].fqdn, "",	\
+	    0, "another NAF served by this AP (empty: none)"),		\
+	CONF_OPT_ADDR("naf" #i ".upstream", struct ap_conf,		\
+	    naf[i - 1].upstream, "127.0.0.1:8081", 0, "its server"),	\
+	CONF_OPT_STR("naf" #i ".h2", struct ap_conf, naf[i - 1].h2,	\
+	    "follow", 0, "h2c to it: yes, no, follow"),			\
+	CONF_OPT_STR("naf" #i ".secret", struct ap_conf, naf[i - 1].secret,	\
+	    "", CONF_F_SECRET, "its X-Utstack-Peer-Secret"),		\
+	CONF_OPT_STR("naf" #i ".host", struct ap_conf, naf[i - 1].host, "",	\
+	    0, "Host sent to it (empty: its FQDN)"),			\
+	CONF_OPT_BOOL("naf" #i ".psk", struct ap_conf, naf[i - 1].psk,	\
+	    "yes", 0, "TLS-PSK clients allowed"),				\
+	CONF_OPT_BOOL("naf" #i ".digest", struct ap_conf,		\
+	    naf[i - 1].digest, "yes", 0,					\
+	    "certificate TLS + Digest clients allowed")
+	NAF_OPTS(1),
+	NAF_OPTS(2),
+	NAF_OPTS(3),
+#undef NAF_OPTS
 	CONF_OPT_END
 };
 
@@ -96,6 +132,7 @@ struct ap {
 	struct event_base	*base;
 	struct ap_zn		*zn;
 	struct ap_ua		*ua;
+	struct ap_plain		*plain;
 	struct event		*cap;
 	int			 stopping;
 };
@@ -141,6 +178,8 @@ on_term(void *arg)
 		event_base_loopbreak(ap->base);
 		return;
 	}
+	ap_plain_free(ap->plain);
+	ap->plain = NULL;
 	ap_ua_close(ap->ua);
 	ap_zn_shutdown(ap->zn, on_stopped, ap);
 }
@@ -165,6 +204,11 @@ run(const struct daemon_args *a, const struct ap_conf *c)
 		log_warnx("%s", err);
 		goto done;
 	}
+	if (c->http_enable && (ap.plain = ap_plain_new(ap.base, c, ap.ua, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
 	if ((ap.cap = evtimer_new(ap.base, on_cap, &ap)) == NULL ||
 	    (sigs = daemon_signals_new(ap.base, on_term, NULL, &ap)) == NULL) {
 		log_warnx("cannot set up timers and signals");
@@ -173,6 +217,7 @@ run(const struct daemon_args *a, const struct ap_conf *c)
 	event_base_dispatch(ap.base);
 	rc = 0;
 done:
+	ap_plain_free(ap.plain);
 	ap_ua_free(ap.ua);
 	ap_zn_free(ap.zn);
 	if (ap.cap != NULL)

@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <event2/listener.h>
+#include <event2/util.h>
+
 #include "conf.h"
 #include "tls.h"
 
@@ -26,6 +29,7 @@ struct event_base;
 #define AP_IMPUS_MAX	32	/* public identities kept from a USS */
 #define AP_USS_MAX	(64 * 1024) /* GBA-UserSecSettings octets parsed */
 #define AP_KEY_LEN	32	/* Ks_NAF */
+#define AP_EXTRA_NAFS	3	/* [naf1] .. [naf3] besides ap.naf_fqdn */
 
 struct ap_conf {
 	char		 origin_host[AP_FQDN_MAX];
@@ -53,6 +57,24 @@ struct ap_conf {
 	long long	 as_body_max;
 	char		 as_secret[256];
 	char		 as_host[AP_FQDN_MAX];
+	/* part 2: server certificate, Digest, plain HTTP, more NAFs */
+	char		 ua_cert_file[1024];
+	char		 ua_key_file[1024];
+	long long	 ua_nonce_lifetime;
+	long long	 ua_nonce_max;
+	char		 ua_htdigest_file[1024];
+	int		 http_enable;
+	struct conf_addr http_listen;
+	char		 http_redirect[512];
+	struct ap_naf_conf {
+		char		 fqdn[AP_FQDN_MAX];
+		struct conf_addr upstream;
+		char		 h2[16];
+		char		 secret[256];
+		char		 host[AP_FQDN_MAX];
+		int		 psk;
+		int		 digest;
+	}		 naf[AP_EXTRA_NAFS];
 };
 
 extern const struct conf_opt ap_conf_opts[];
@@ -104,6 +126,38 @@ int	ap_unquote_identity(const char *v, char *out, size_t size);
  * case-insensitive (RFC 3261 §19.1.4), user part exact. */
 int	ap_same_identity(const char *a, const char *b);
 
+/* ---- Digest (ap_digest.c) ---------------------------------------------- */
+
+#define AP_NONCE_LEN	24	/* base64 of 18 random octets */
+
+struct ap_nonces;
+
+/* A table of at most `max` single-use nonces living `lifetime` s. */
+struct ap_nonces *ap_nonces_new(size_t max, long lifetime);
+void	ap_nonces_free(struct ap_nonces *n);	/* accepts NULL */
+/* Forget nonces whose lifetime ended by `now`. */
+void	ap_nonces_expire(struct ap_nonces *n, time_t now);
+size_t	ap_nonces_count(const struct ap_nonces *n);
+/* A fresh nonce into `out`. 0, or -1 with errno EAGAIN (table full) or
+ * ENOMEM. */
+int	ap_nonce_new(struct ap_nonces *n, time_t now,
+	    char out[AP_NONCE_LEN + 1]);
+/* 0 when `nonce` was issued, is alive and unused — it is used up now —
+ * else -1 (unknown, expired or used: the client gets stale=true). */
+int	ap_nonce_take(struct ap_nonces *n, const char *nonce, time_t now);
+
+/* An htdigest password file (user:realm:HA1 lines). */
+struct ap_htdigest;
+struct ap_htdigest *ap_htdigest_load(const char *path, char *err,
+	    size_t errlen);
+void	ap_htdigest_free(struct ap_htdigest *h);	/* accepts NULL */
+/* HA1 (32 lower-case hex digits) of user in realm, or NULL. */
+const char *ap_htdigest_ha1(const struct ap_htdigest *h, const char *user,
+	    const char *realm);
+int	ap_htdigest_has_realm(const struct ap_htdigest *h, const char *realm);
+/* The i-th distinct realm of the file (from 0), or NULL past the end. */
+const char *ap_htdigest_realm(const struct ap_htdigest *h, size_t i);
+
 /* ---- Zn -------------------------------------------------------------- */
 
 struct ap_zn;
@@ -140,12 +194,40 @@ struct ap_zn_wait *ap_zn_key(struct ap_zn *zn, const char *btid,
 void		 ap_zn_cancel(struct ap_zn_wait *w);
 size_t		 ap_zn_cache_size(const struct ap_zn *zn);
 
+/* ---- listeners (ap_ua.c) --------------------------------------------- */
+
+struct conf_addr;
+struct sockaddr;
+/* A listener on `a` logging `LISTENING name=<name>`; NULL with err. */
+struct evconnlistener *ap_listen(struct event_base *base,
+	    const struct conf_addr *a, evconnlistener_cb cb, void *arg,
+	    const char *name, char *err, size_t errlen);
+/* "ip:port" or "[v6]:port" of `sa`. */
+void	ap_peer_name(const struct sockaddr *sa, char *peer, size_t size);
+
+/* ---- plain HTTP (ap_plain.c) ----------------------------------------- */
+
+struct ap_plain;
+struct ap_ua;
+/* The plain-HTTP listener of http.listen: RFC 2817 upgrades are handed to
+ * `ua`; other requests get 426, or a redirect to http.redirect. */
+struct ap_plain	*ap_plain_new(struct event_base *base,
+		    const struct ap_conf *c, struct ap_ua *ua, char *err,
+		    size_t errlen);
+void		 ap_plain_free(struct ap_plain *p);	/* accepts NULL */
+
 /* ---- Ua -------------------------------------------------------------- */
 
 struct ap_ua;
 
 struct ap_ua	*ap_ua_new(struct event_base *base, const struct ap_conf *c,
 		    struct ap_zn *zn, char *err, size_t errlen);
+/* Take over a plain-HTTP socket whose request asked for TLS (RFC 2817):
+ * the handshake starts on `fd`, and the `len` octets of `head` (the
+ * request, without its Upgrade fields) are served as the first request
+ * over TLS. Returns 0, or -1 (fd closed). */
+int		 ap_ua_upgrade(struct ap_ua *ua, evutil_socket_t fd,
+		    const char *peer, const char *head, size_t len);
 /* Stop accepting; connections in their handshake are closed. */
 void		 ap_ua_close(struct ap_ua *ua);
 void		 ap_ua_free(struct ap_ua *ua);

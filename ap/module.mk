@@ -3,7 +3,9 @@ AP_SRCS := \
 	ap/ap.c \
 	ap/ap_zn.c \
 	ap/ap_ua.c \
-	ap/ap_ident.c
+	ap/ap_ident.c \
+	ap/ap_digest.c \
+	ap/ap_plain.c
 
 AP_OBJS := $(AP_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(AP_OBJS:.o=.d)
@@ -16,7 +18,7 @@ $(BUILD)/ap: $(AP_OBJS) $(LIBCOMMON)
 # (run by check-unit / check-valgrind through UNIT_EXTRA_BINS), with the
 # ussList written as the BSF writes it (hss-stub's GUSS, bsf's filter).
 AP_UNIT_OBJS := $(BUILD)/obj/tests/unit/ap_tests.o \
-	$(BUILD)/obj/ap/ap_zn.o $(BUILD)/obj/ap/ap_ident.o \
+	$(BUILD)/obj/ap/ap_zn.o $(BUILD)/obj/ap/ap_ident.o $(BUILD)/obj/ap/ap_digest.o \
 	$(BUILD)/obj/bsf/bsf_guss.o $(BUILD)/obj/hss-stub/hss_guss.o
 DEPFILES += $(BUILD)/obj/tests/unit/ap_tests.d
 UNIT_EXTRA_BINS += $(BUILD)/tests/ap-tests

@@ -658,14 +658,22 @@ digest_response(const struct digest_input *in, char out[DIGEST_HEX_MAX])
 		return -1;
 	hl = crypto_hash_len(hash);
 
-	/* HA1 = H(unq(username) ":" unq(realm) ":" passwd) */
-	crypto_hash_init(&ctx, hash);
-	upd(&ctx, in->username);
-	upd_colon(&ctx, in->realm);
-	crypto_hash_update(&ctx, ":", 1);
-	if (in->password_len > 0)
-		crypto_hash_update(&ctx, in->password, in->password_len);
-	crypto_hash_final(&ctx, ha1);
+	/* HA1 = H(unq(username) ":" unq(realm) ":" passwd), or given (an
+	 * htdigest file stores it, not the password) */
+	if (in->ha1 != NULL) {
+		if (strlen(in->ha1) != 2 * hl || hex_decode_exact(in->ha1, ha1,
+		    hl) != 0)
+			return -1;
+	} else {
+		crypto_hash_init(&ctx, hash);
+		upd(&ctx, in->username);
+		upd_colon(&ctx, in->realm);
+		crypto_hash_update(&ctx, ":", 1);
+		if (in->password_len > 0)
+			crypto_hash_update(&ctx, in->password,
+			    in->password_len);
+		crypto_hash_final(&ctx, ha1);
+	}
 	hex_encode(ha1, hl, ha1hex);
 	if (in->alg.sess) {
 		/* RFC 7616 §3.4.2: H(H(user:realm:pass) ":" nonce ":" cnonce) */

@@ -199,6 +199,9 @@ struct digest_input {
 	const char		*qop;		/* NULL, "auth" or "auth-int" */
 	const uint8_t		*body;		/* auth-int only; NULL if len 0 */
 	size_t			 body_len;
+	const char		*ha1;		/* hex H(username:realm:password)
+						 * used instead of the password
+						 * (htdigest files); else NULL */
 };
 
 /*

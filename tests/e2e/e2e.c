@@ -591,6 +591,7 @@ main(void)
 	srunner_add_suite(sr, suite_e2e_presence());
 	srunner_add_suite(sr, suite_e2e_presence2());
 	srunner_add_suite(sr, suite_e2e_ue_xcap());
+	srunner_add_suite(sr, suite_e2e_ap());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

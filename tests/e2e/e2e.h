@@ -126,5 +126,6 @@ Suite		*suite_e2e_conformance(void);
 Suite		*suite_e2e_presence(void);
 Suite		*suite_e2e_presence2(void);
 Suite		*suite_e2e_ue_xcap(void);
+Suite		*suite_e2e_ap(void);
 
 #endif

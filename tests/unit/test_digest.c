@@ -169,6 +169,43 @@ START_TEST(test_response_vectors)
 }
 END_TEST
 
+/* HA1 given instead of the password (an htdigest file stores
+ * H(user:realm:password)): the same response for every vector. */
+START_TEST(test_ha1_given)
+{
+	const struct resp_vec *v = &resp_vecs[_i];
+	struct digest_input in;
+	struct crypto_hash_ctx ctx;
+	uint8_t pw[32], md[CRYPTO_SHA256_LEN];
+	char out[DIGEST_HEX_MAX], ha1[DIGEST_HEX_MAX];
+	size_t hl;
+
+	vec_input(v, &in, pw, sizeof(pw));
+	hl = crypto_hash_len(in.alg.hash);
+	crypto_hash_init(&ctx, in.alg.hash);
+	crypto_hash_update(&ctx, in.username, strlen(in.username));
+	crypto_hash_update(&ctx, ":", 1);
+	crypto_hash_update(&ctx, in.realm, strlen(in.realm));
+	crypto_hash_update(&ctx, ":", 1);
+	if (in.password_len > 0)
+		crypto_hash_update(&ctx, in.password, in.password_len);
+	crypto_hash_final(&ctx, md);
+	hex_encode(md, hl, ha1);
+	in.password = NULL;
+	in.password_len = 0;
+	in.ha1 = ha1;
+	ck_assert_msg(digest_response(&in, out) == 0, "%s: failed", v->what);
+	ck_assert_msg(strcmp(out, v->want) == 0, "%s: got %s, want %s",
+	    v->what, out, v->want);
+	/* a HA1 of the wrong length or not hex is refused */
+	ha1[hl * 2 - 1] = '\0';
+	ck_assert_int_eq(digest_response(&in, out), -1);
+	ck_assert_str_eq(out, "");
+	ha1[hl * 2 - 1] = 'g';
+	ck_assert_int_eq(digest_response(&in, out), -1);
+}
+END_TEST
+
 /* The §7.2 body is what the vector says it is. */
 START_TEST(test_bsf_body)
 {
@@ -948,6 +985,8 @@ suite_digest(void)
 	    (int)(sizeof(resp_vecs) / sizeof(resp_vecs[0])));
 	tcase_add_test(tc, test_bsf_body);
 	tcase_add_test(tc, test_password_zero_octets);
+	tcase_add_loop_test(tc, test_ha1_given, 0,
+	    (int)(sizeof(resp_vecs) / sizeof(resp_vecs[0])));
 	tcase_add_test(tc, test_akav2_password);
 	tcase_add_test(tc, test_response_errors);
 	tcase_add_test(tc, test_alg);
