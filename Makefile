@@ -85,7 +85,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: check-unit check-fuzz check-e2e check-interop
+check-run: check-unit check-fuzz check-e2e check-interop check-netns
 ifneq ($(SAN),1)
 ifeq ($(VALGRIND),1)
 check-run: check-valgrind
@@ -110,6 +110,15 @@ check-interop: $(PROGRAMS)
 	  if [ $$rc = 77 ]; then echo "$$t: skipped"; \
 	  elif [ $$rc != 0 ]; then echo "$$t: FAILED ($$rc)"; exit 1; fi; \
 	done
+
+# The docker-compose topology on network namespaces (tests/netns/run.sh):
+# it needs root and a working `ip netns`; exit 77 means it could not run
+# here, after a line "tests/netns/run.sh: skipped: <reason>".
+.PHONY: check-netns
+check-netns: $(PROGRAMS)
+	@rc=0; UTSTACK_BUILD=$(BUILD) bash tests/netns/run.sh || rc=$$?; \
+	if [ $$rc != 0 ] && [ $$rc != 77 ]; then \
+	  echo "tests/netns/run.sh: FAILED ($$rc)"; exit 1; fi
 
 # Check forks each test by default; under valgrind run them in-process so
 # leaks are attributed and counted.

@@ -57,9 +57,26 @@ do_connect(struct httpc_conn *c)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(c->host, c->port, &hints, &res)) != 0)
 		return fail(c, "%s:%s: %s", c->host, c->port, gai_strerror(rc));
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+	/* Non-blocking from the start: the connect too waits in poll() with
+	 * a deadline (a peer whose link is cut never answers the SYN). */
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	rc = fd < 0 ? errno : 0;
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
 		rc = errno;
+		if (rc == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			socklen_t len = sizeof(rc);
+
+			rc = poll(&p, 1, HTTPC_TIMEOUT_MS);
+			if (rc == 0)
+				rc = ETIMEDOUT;
+			else if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR,
+			    &rc, &len) != 0)
+				rc = errno;
+		}
+	}
+	if (rc != 0) {
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(res);
@@ -67,8 +84,6 @@ do_connect(struct httpc_conn *c)
 		    strerror(rc));
 	}
 	freeaddrinfo(res);
-	/* Non-blocking from here on: every wait is a poll() with a deadline. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c->fd = fd;
 	c->reopen = 0;
 	c->in_len = 0;
