@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -461,4 +462,47 @@ bench_dia_open(struct event_base *base, const struct dia_local *local,
 	}
 	event_free(timer);
 	return c;
+}
+
+/* --- host CPU and descriptors (bench-ap) --------------------------------- */
+
+void
+bench_host_cpu_us(double *busy, double *total)
+{
+	FILE *f;
+	unsigned long long v[8] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	int n;
+
+	*busy = *total = 0;
+	if (hz <= 0 || (f = fopen("/proc/stat", "r")) == NULL)
+		return;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return;
+	*busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * 1e6 /
+	    (double)hz;
+	*total = *busy + (double)(v[3] + v[4]) * 1e6 / (double)hz;
+}
+
+long
+bench_raise_nofile(long need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		bench_die("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur >= need)
+		return (long)rl.rlim_cur;
+	if (rl.rlim_max != RLIM_INFINITY && (long)rl.rlim_max < need)
+		bench_die("need %ld descriptors, the hard limit is %ld (raise "
+		    "it: ulimit -Hn, or limits.conf)", need,
+		    (long)rl.rlim_max);
+	rl.rlim_cur = (rlim_t)need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		bench_die("setrlimit RLIMIT_NOFILE %ld: %s", need,
+		    strerror(errno));
+	return need;
 }

@@ -170,4 +170,19 @@ struct dia_client *bench_dia_open(struct event_base *base,
 		    uint16_t port, unsigned request_timeout_ms,
 		    unsigned open_timeout_ms);
 
+/*
+ * Busy and total CPU time of the whole host from the "cpu" line of
+ * /proc/stat, in us (busy: user nice system irq softirq steal; total adds
+ * idle and iowait); both 0 when unreadable. (bench-ap; bench-ub has its
+ * own copy.)
+ */
+void		 bench_host_cpu_us(double *busy, double *total);
+
+/*
+ * Raise this process's soft RLIMIT_NOFILE to at least `need` descriptors
+ * (up to the hard limit). Dies, naming both limits, when the hard limit is
+ * lower. Returns the soft limit now in force.
+ */
+long		 bench_raise_nofile(long need);
+
 #endif /* BENCH_UTIL_H */

@@ -6,7 +6,9 @@
 # bench/bench-ub.sh,
 # `make bench BENCH_PRESENCE_ARGS="--seconds 10 --no-reference"` to
 # bench/bench-presence.sh (XCAP GET and element PUT with wrk and h2load;
-# nginx and Kamailio's xcap_server beside it when installed).
+# nginx and Kamailio's xcap_server beside it when installed),
+# `make bench BENCH_AP_ARGS="--seconds 5 --idle 1000"` to bench/bench-ap.sh
+# (the AP over TLS-PSK with bench-ap, keys from bench-fake-bsf).
 # Figures from sanitizer builds mean nothing: bench-run refuses them
 # (SAN=1, or "san" in the name of BUILD).
 #
@@ -82,6 +84,31 @@ $(BENCH_UB): $(BENCH_UB_OBJ) $(BENCH_UB_BSF_OBJS) $(BENCH_UTIL_OBJ) \
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_UB_OBJ) $(BENCH_UB_BSF_OBJS) \
 	  $(BENCH_UTIL_OBJ) $(LIBCOMMON) $(PKG_LIBS) -lm
 
+# bench-ap: the AP over Ua with a TLS-PSK load client of our own (GnuTLS,
+# nghttp2), and bench-fake-bsf, the Zn server and keys it runs against.
+# bench/bench-ap.sh starts presence, the AP and the fake BSF around them.
+BENCH_AP_OBJ := $(BUILD)/obj/bench/bench_ap.o
+BENCH_AP := $(BUILD)/bench/bench-ap
+BENCH_FAKE_BSF_OBJ := $(BUILD)/obj/bench/fake_bsf.o
+BENCH_FAKE_BSF := $(BUILD)/bench/bench-fake-bsf
+DEPFILES += $(BENCH_AP_OBJ:.o=.d) $(BENCH_FAKE_BSF_OBJ:.o=.d)
+
+$(BENCH_AP_OBJ): bench/bench_ap.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS_SHOWN)"' $(CFLAGS) \
+	  $(PKG_CFLAGS) -c -o $@ $<
+
+$(BENCH_AP): $(BENCH_AP_OBJ) $(BENCH_UTIL_OBJ) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_AP_OBJ) $(BENCH_UTIL_OBJ) $(LIBCOMMON) \
+	  $(PKG_LIBS) -lm
+
+# Not linked with bench_util.o: its sanitizer probe strings would make
+# bench-ap's --pid check take it for a sanitizer build.
+$(BENCH_FAKE_BSF): $(BENCH_FAKE_BSF_OBJ) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_FAKE_BSF_OBJ) $(LIBCOMMON) $(PKG_LIBS)
+
 # Refused before anything is built.
 ifneq ($(filter bench-run,$(MAKECMDGOALS)),)
 ifneq ($(findstring san,$(notdir $(BUILD)))$(filter 1,$(SAN)),)
@@ -90,8 +117,10 @@ endif
 endif
 
 .PHONY: bench-run
-bench-run: $(BENCH_MILENAGE) $(BENCH_ZH) $(BENCH_UB) $(PROGRAMS)
+bench-run: $(BENCH_MILENAGE) $(BENCH_ZH) $(BENCH_UB) $(BENCH_AP) \
+    $(BENCH_FAKE_BSF) $(PROGRAMS)
 	$(BENCH_MILENAGE) $(BENCH_ARGS)
 	UTSTACK_BUILD=$(BUILD) bench/bench-zh.sh $(BENCH_ZH_ARGS)
 	UTSTACK_BUILD=$(BUILD) bench/bench-ub.sh $(BENCH_UB_ARGS)
 	UTSTACK_BUILD=$(BUILD) bench/bench-presence.sh $(BENCH_PRESENCE_ARGS)
+	UTSTACK_BUILD=$(BUILD) bench/bench-ap.sh $(BENCH_AP_ARGS)
