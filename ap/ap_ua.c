@@ -650,8 +650,35 @@ parse_authz(const char *authz, const char *target, struct digest_hdr *h,
 	return 0;
 }
 
-/* 1 when the Digest response of `f` is right for `password` (base64
- * Ks_NAF) or the stored HA1. */
+/* The Digest computation of `f`'s request (method "" and the response
+ * body: its rspauth), with the password or the stored HA1. */
+static void
+dig_input(const struct fwd *f, struct digest_input *in, const char *method,
+    const uint8_t *body, size_t len)
+{
+	memset(in, 0, sizeof(*in));
+	in->alg = f->d.alg;
+	in->username = f->d.username;
+	in->realm = f->d.realm;
+	if (f->d.ha1[0] != '\0')
+		in->ha1 = f->d.ha1;
+	else {
+		in->password = (const uint8_t *)f->d.password;
+		in->password_len = strlen(f->d.password);
+	}
+	in->method = method;
+	in->uri = f->d.uri;
+	in->nonce = f->d.nonce;
+	in->nc = f->d.nc;
+	in->cnonce = f->d.cnonce;
+	in->qop = f->d.qop;
+	if (strcmp(f->d.qop, "auth-int") == 0) {
+		in->body = len > 0 ? body : NULL;
+		in->body_len = len;
+	}
+}
+
+/* 1 when the Digest response of `f` is right. */
 static int
 digest_ok(struct fwd *f)
 {
@@ -660,27 +687,8 @@ digest_ok(struct fwd *f)
 	size_t len;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.alg = f->d.alg;
-	in.username = f->d.username;
-	in.realm = f->d.realm;
-	if (f->d.ha1[0] != '\0')
-		in.ha1 = f->d.ha1;
-	else {
-		in.password = (const uint8_t *)f->d.password;
-		in.password_len = strlen(f->d.password);
-	}
-	in.method = http_req_method(f->req);
-	in.uri = f->d.uri;
-	in.nonce = f->d.nonce;
-	in.nc = f->d.nc;
-	in.cnonce = f->d.cnonce;
-	in.qop = f->d.qop;
-	if (strcmp(f->d.qop, "auth-int") == 0) {
-		body = http_req_body(f->req, &len);
-		in.body = len > 0 ? body : NULL;
-		in.body_len = len;
-	}
+	body = http_req_body(f->req, &len);
+	dig_input(f, &in, http_req_method(f->req), body, len);
 	rc = digest_check(&in, f->d.response);
 	secret_wipe(&in, sizeof(in));
 	return rc == 1;
@@ -695,32 +703,13 @@ auth_info(struct fwd *f, const uint8_t *body, size_t len)
 	struct digest_build b;
 	char rsp[DIGEST_HEX_MAX], v[AUTHINFO_MAX];
 	char nonce[AP_NONCE_LEN + 1];
+	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.alg = f->d.alg;
-	in.username = f->d.username;
-	in.realm = f->d.realm;
-	if (f->d.ha1[0] != '\0')
-		in.ha1 = f->d.ha1;
-	else {
-		in.password = (const uint8_t *)f->d.password;
-		in.password_len = strlen(f->d.password);
-	}
-	in.method = "";
-	in.uri = f->d.uri;
-	in.nonce = f->d.nonce;
-	in.nc = f->d.nc;
-	in.cnonce = f->d.cnonce;
-	in.qop = f->d.qop;
-	if (strcmp(f->d.qop, "auth-int") == 0) {
-		in.body = len > 0 ? body : NULL;
-		in.body_len = len;
-	}
-	if (digest_response(&in, rsp) != 0) {
-		secret_wipe(&in, sizeof(in));
-		return;
-	}
+	dig_input(f, &in, "", body, len);
+	rc = digest_response(&in, rsp);
 	secret_wipe(&in, sizeof(in));
+	if (rc != 0)
+		return;
 	digest_build_init(&b, DIGEST_AUTH_INFO, v, sizeof(v));
 	digest_build_add(&b, "qop", f->d.qop, DIGEST_AUTO);
 	digest_build_add(&b, "rspauth", rsp, DIGEST_AUTO);
@@ -939,6 +928,7 @@ digest_request(struct fwd *f)
 	char err[200], user_id[AP_IMPU_MAX];
 	char sip_id[sizeof(f->d.username) + sizeof(f->d.realm) + 8];
 	uint8_t naf_id[AP_NAF_ID_MAX];
+	struct ap_zn_wait *w;
 	size_t fl;
 	int cached;
 
@@ -1006,8 +996,12 @@ digest_request(struct fwd *f)
 		fl = strlen(f->naf->fqdn);
 		memcpy(naf_id, f->naf->fqdn, fl);
 		memcpy(naf_id + fl, f->sess->ua_id, TLS_UA_ID_LEN);
-		f->wait = ap_zn_key(ua->zn, f->d.username, naf_id,
+		/* a cached key answers inside the call, which may free `f`:
+		 * only a pending wait may be recorded in it */
+		w = ap_zn_key(ua->zn, f->d.username, naf_id,
 		    fl + TLS_UA_ID_LEN, &cached, on_digest_key, f);
+		if (w != NULL)
+			f->wait = w;
 		return;
 	}
 	if (ap_htdigest_has_realm(ua->htdigest, f->d.realm)) {
