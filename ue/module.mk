@@ -6,6 +6,7 @@ UE_SRCS := \
 	ue/ue_usim.c \
 	ue/ue_bootstrap.c \
 	ue/ue_ua.c \
+	ue/ue_ua_digest.c \
 	ue/ue_xcap.c \
 	ue/ue_conformance.c
 

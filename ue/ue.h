@@ -48,6 +48,9 @@ struct ue_usim {
 	char		impu[256];	/* the user's public identity, for
 					 * `ue conformance` (a USIM does not
 					 * know it; the ISIM would) */
+	char		ca[512];	/* CA certificate file (PEM) that the
+					 * AP's certificate must chain to
+					 * (`ue xcap --digest`); "" none */
 	char		btid[300];
 	uint8_t		ks[32];
 	size_t		ks_len;			/* 0: not bootstrapped */
@@ -171,6 +174,12 @@ struct ue_ua_cfg {
 	int		 corrupt_key;	/* ... with its last bit flipped */
 	const uint8_t	*fixed_key;	/* or this (32 octets) whatever the
 					 * Ua id (conformance: a made-up key) */
+	const char	*ca_file;	/* set: server-certificate TLS (TS
+					 * 33.222 5.3) instead of TLS-PSK: no
+					 * PSK offered, the certificate must
+					 * chain to this CA file (PEM) and name
+					 * naf_fqdn; Ks_NAF for Digest from
+					 * ue_ua_naf_key() */
 	int		 version;	/* 12 or 13 */
 	const char	*priority;	/* GnuTLS priority, overrides version */
 	int		 h2;		/* offer ALPN h2 only, else http/1.1 */
@@ -201,13 +210,15 @@ struct ue_ua_resp {
 struct ue_ua;
 
 /*
- * Resolve `url` and connect with TLS-PSK as `cfg` says (`cfg` and its
- * strings must outlive the session). Returns 0 with the session in *out
- * (close with ue_ua_close()), or an exit status with one line in `err`:
- * UE_EXIT_USAGE (bad URL, name not found), UE_EXIT_UNREACHABLE (no
+ * Resolve `url` and connect with TLS-PSK, or with a server certificate
+ * when cfg->ca_file is set, as `cfg` says (`cfg` and its strings must
+ * outlive the session). Returns 0 with the session in *out (close with
+ * ue_ua_close()), or an exit status with one line in `err`: UE_EXIT_USAGE
+ * (bad URL, name not found, CA file unreadable), UE_EXIT_UNREACHABLE (no
  * connection, no handshake within the timeout), UE_EXIT_AUTH (the
- * handshake failed; `*alert` is the fatal alert received, or -1), or
- * UE_EXIT_PEER (h2 asked for and not agreed by ALPN).
+ * handshake failed; `*alert` is the fatal alert received, or -1; a
+ * certificate refused: `err` starts "the AP's certificate verification
+ * failed: "), or UE_EXIT_PEER (h2 asked for and not agreed by ALPN).
  */
 int	ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out,
 	    int *alert, char *err, size_t errlen);
@@ -233,14 +244,94 @@ const char	*ue_ua_alpn(const struct ue_ua *ua);
 const char	*ue_ua_id_hex(const struct ue_ua *ua);
 /* The path part of the URL given ("" if none). */
 const char	*ue_ua_url_path(const struct ue_ua *ua);
+/* 1 once the AP closed the connection (no further request on it). */
+int		 ue_ua_closed(const struct ue_ua *ua);
+/*
+ * Certificate sessions only: Ks_NAF for NAF_Id = naf_fqdn || 01 00 01 yy
+ * zz with the suite negotiated (TS 33.220 H.3, TS 33.222 5.3) into `key`
+ * (32 octets; wipe it), as cfg says (corrupt_key, fixed_key), traced like
+ * the PSK. Returns 0, or -1 (not a certificate session, no key).
+ */
+int		 ue_ua_naf_key(struct ue_ua *ua, uint8_t key[32]);
+/* One line on stderr with the session's trace prefix (nothing when the
+ * session does not trace). */
+void		 ue_ua_trace(const struct ue_ua *ua, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 /* Close (close_notify) and free, wiping the key material. Accepts NULL. */
 void	ue_ua_close(struct ue_ua *ua);
 
 /* The first header field `name` (case-insensitive), or NULL. */
 const char	*ue_ua_header(const struct ue_ua_resp *r, const char *name);
+/* The field `name` number `nth` (from 0) of several, or NULL. */
+const char	*ue_ua_header_nth(const struct ue_ua_resp *r, const char *name,
+		    size_t nth);
 /* Free the body; the struct may be reused. */
 void	ue_ua_resp_clear(struct ue_ua_resp *r);
+
+/*
+ * ue_ua_digest.c — HTTP Digest with bootstrapped keys on Ua, inside
+ * server-certificate TLS (TS 33.222 5.3, TS 24.109 5.2; GBA.md §3.1, §3.3):
+ * realm "3GPP-bootstrapping@" + NAF FQDN, username B-TID, password
+ * base64(Ks_NAF), rspauth checked. One struct per exchange; it holds the
+ * password: free with ue_dg_free() (wipes). Traces go to the session's
+ * trace (ue_ua_trace()); the password is [hidden] unless `show_keys`.
+ */
+#define UE_DG_REALM_PREFIX	"3GPP-bootstrapping@"
+struct ue_dg;
+
+/* A new exchange, or NULL (out of memory). */
+struct ue_dg	*ue_dg_new(int show_keys);
+/* Wipe and free. Accepts NULL. */
+void		 ue_dg_free(struct ue_dg *d);
+
+/*
+ * Take the challenge to answer from the 401 `r`: of every challenge in
+ * every WWW-Authenticate field, the first Digest one whose realm is
+ * UE_DG_REALM_PREFIX + `naf_fqdn` (FQDN compared case-insensitively) with
+ * qop auth-int or auth and a non-AKA algorithm. Returns 0; UE_EXIT_AUTH
+ * when bootstrapping realms name only other FQDNs (refused: the UE checks
+ * the FQDN, GBA.md §3.1); UE_EXIT_PEER when no challenge fits. `err`
+ * (`errlen` octets) says why.
+ */
+int		 ue_dg_challenge(struct ue_dg *d, struct ue_ua *ua,
+		    const struct ue_ua_resp *r, const char *naf_fqdn,
+		    char *err, size_t errlen);
+/* Of the challenge taken: stale=true?, its realm, the qop chosen. */
+int		 ue_dg_stale(const struct ue_dg *d);
+const char	*ue_dg_realm(const struct ue_dg *d);
+const char	*ue_dg_qop(const struct ue_dg *d);
+
+/*
+ * Answer the challenge taken, for the request `method` `uri` (the request
+ * target exactly, also the Digest uri) with `body` (`body_len` octets,
+ * covered by auth-int): username `btid`, password base64(`key`) (Ks_NAF,
+ * 32 octets), nonce count `nc` (1 on a fresh nonce), a fresh cnonce, opaque
+ * echoed. ue_dg_authz() is then the header line "Authorization: Digest
+ * ...". Returns 0, or -1 with `err`.
+ */
+int		 ue_dg_answer(struct ue_dg *d, struct ue_ua *ua,
+		    const char *btid, const uint8_t key[32], const char *method,
+		    const char *uri, const void *body, size_t body_len,
+		    uint32_t nc, char *err, size_t errlen);
+const char	*ue_dg_authz(const struct ue_dg *d);
+
+/*
+ * Check the answer `r` to the last ue_dg_answer(): rspauth of its
+ * Authentication-Info (RFC 7616 3.5: empty method, the response body for
+ * auth-int), compared in constant time, with qop, cnonce and nc as sent;
+ * a nextnonce is kept. `*present`: 1 when Authentication-Info was there.
+ * Returns 0 (verified, or absent), or UE_EXIT_AUTH (malformed, or it does
+ * not verify) with `err`.
+ */
+int		 ue_dg_verify(struct ue_dg *d, struct ue_ua *ua,
+		    const struct ue_ua_resp *r, int *present, char *err,
+		    size_t errlen);
+/* The nextnonce of the last verified answer ("" if none). */
+const char	*ue_dg_nextnonce(const struct ue_dg *d);
+/* Make it the challenge to answer next (realm, qop, algorithm, opaque
+ * unchanged). 0, or -1 when there is none. */
+int		 ue_dg_use_nextnonce(struct ue_dg *d);
 
 /* `ue xcap get|put|delete PATH [FILE]` (ue_xcap.c). */
 int	ue_xcap_main(const struct ue_opts *o, int argc, char **argv);

@@ -19,6 +19,12 @@
  * less than Δ = 2^28 SEQ steps). The B-TID and Ks in the USIM stay those
  * of the user's last `ue bootstrap`.
  *
+ * The AP's certificate mode (TS 33.222 5.3: server-certificate TLS, HTTP
+ * Digest inside with realm "3GPP-bootstrapping@<NAF FQDN>", username B-TID,
+ * password base64(Ks_NAF)) has cases of its own (ap-digest*); they need the
+ * CA of the AP's certificate (--ca, else the USIM's) and are not run
+ * without it.
+ *
  * The order matters: the wrong-RES case spends one unit of the BSF's
  * per-IMPI failure budget (ours: ub.failure_budget wrong answers in
  * ub.failure_window; a successful bootstrap clears it) and runs last, so
@@ -146,6 +152,9 @@ struct cf {
 	struct ue_ua_cfg	 ua_cfg;
 	struct ue_ua		*ua;
 	struct ue_ua_resp	 ur;
+	/* Digest cases: the CA file, the exchange of the case running */
+	const char		*ca;
+	struct ue_dg		*dg;
 };
 
 struct cf_case {
@@ -899,6 +908,8 @@ ap_close(struct cf *c)
 	ue_ua_close(c->ua);
 	c->ua = NULL;
 	ue_ua_resp_clear(&c->ur);
+	ue_dg_free(c->dg);
+	c->dg = NULL;
 }
 
 /*
@@ -1267,6 +1278,241 @@ case_ap_wrong_psk(struct cf *c, struct cf_result *r)
 	verdict(r, CF_PASS, "%s", "");
 }
 
+/* --- the AP's certificate mode: Digest (TS 33.222 5.3) ------------------- */
+
+/*
+ * A certificate session (TLS 1.3, the CA given) for a Digest case, with
+ * Ks_NAF one bit off when `corrupt`. Returns 0, or -1 with `r` set (not run
+ * without a CA).
+ */
+static int
+dg_open(struct cf *c, struct cf_result *r, int corrupt)
+{
+	struct ue_ua_cfg *u;
+
+	if (c->ca == NULL) {
+		verdict(r, CF_NOT_RUN, "needs the CA of the AP's certificate: "
+		    "--ca FILE (or ca in the USIM)");
+		return -1;
+	}
+	if (ap_bootstrap(c, r) != 0)
+		return -1;
+	u = ap_cfg(c, 13, 0);
+	u->ca_file = c->ca;
+	u->corrupt_key = corrupt;
+	if (ap_open(c, r, u) != 0)
+		return -1;
+	if ((c->dg = ue_dg_new(c->o->show_keys)) == NULL) {
+		verdict(r, CF_FAIL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* GET the probe, with the Digest answer of the case when `authz`. */
+static int
+dg_get(struct cf *c, struct cf_result *r, int authz)
+{
+	return ap_request(c, r, "GET", CF_AP_PROBE, authz ?
+	    ue_dg_authz(c->dg) : NULL, NULL, NULL);
+}
+
+/* c->ur must be a 401 with the bootstrapping realm of the NAF: taken. */
+static int
+dg_challenge(struct cf *c, struct cf_result *r, const char *what)
+{
+	char err[512];
+
+	if (c->ur.status != 401) {
+		ap_unexpected(c, r, what);
+		return -1;
+	}
+	if (ue_dg_challenge(c->dg, c->ua, &c->ur, c->naf_fqdn, err,
+	    sizeof(err)) != 0) {
+		verdict(r, CF_FAIL, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Answer the challenge taken as username `btid` (NULL: the B-TID of the AP
+ * cases) with Ks_NAF (or `key`, 32 octets), nonce count `nc`.
+ */
+static int
+dg_answer(struct cf *c, struct cf_result *r, const char *btid,
+    const uint8_t *key, uint32_t nc)
+{
+	uint8_t k[GBA_KEY_LEN];
+	char err[512];
+	int rc;
+
+	if (key != NULL)
+		memcpy(k, key, sizeof(k));
+	else if (ue_ua_naf_key(c->ua, k) != 0) {
+		secret_wipe(k, sizeof(k));
+		verdict(r, CF_FAIL, "Ks_NAF cannot be derived for %s",
+		    c->naf_fqdn);
+		return -1;
+	}
+	rc = ue_dg_answer(c->dg, c->ua, btid != NULL ? btid : c->ap_btid, k,
+	    "GET", ap_target(c, CF_AP_PROBE), NULL, 0, nc, err, sizeof(err));
+	secret_wipe(k, sizeof(k));
+	if (rc != 0) {
+		verdict(r, CF_FAIL, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* c->ur must be a 2xx whose Authentication-Info rspauth verifies. */
+static int
+dg_verified(struct cf *c, struct cf_result *r)
+{
+	char err[512];
+	int present;
+
+	if (c->ur.status / 100 != 2) {
+		ap_unexpected(c, r, "2xx to the right Digest credentials");
+		return -1;
+	}
+	if (ue_dg_verify(c->dg, c->ua, &c->ur, &present, err,
+	    sizeof(err)) != 0) {
+		got(r, "rspauth wrong");
+		verdict(r, CF_FAIL, "%s", err);
+		return -1;
+	}
+	if (!present) {
+		got(r, "no rspauth");
+		verdict(r, CF_FAIL, "the 2xx carries no Authentication-Info: "
+		    "the AP did not prove it knows Ks_NAF");
+		return -1;
+	}
+	got(r, "rspauth ok");
+	return 0;
+}
+
+static void
+case_ap_digest(struct cf *c, struct cf_result *r)
+{
+	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
+	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
+	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
+	    dg_verified(c, r) != 0)
+		return;
+	/* RFC 7616 3.5: a nextnonce, when given, answers the next request
+	 * without a 401 */
+	if (ue_dg_nextnonce(c->dg)[0] == '\0') {
+		verdict(r, CF_PASS, "TLS 1.%d %04x, NAF_Id Ua id %s, qop %s "
+		    "(no nextnonce offered)", ue_ua_version(c->ua) == 13 ? 3 :
+		    2, ue_ua_suite(c->ua), ue_ua_id_hex(c->ua),
+		    ue_dg_qop(c->dg));
+		return;
+	}
+	if (ue_dg_use_nextnonce(c->dg) != 0) {
+		verdict(r, CF_FAIL, "the nextnonce cannot be used");
+		return;
+	}
+	if (dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
+	    dg_verified(c, r) != 0)
+		return;
+	verdict(r, CF_PASS, "TLS 1.%d %04x, NAF_Id Ua id %s, qop %s; the "
+	    "nextnonce answered a second request", ue_ua_version(c->ua) ==
+	    13 ? 3 : 2, ue_ua_suite(c->ua), ue_ua_id_hex(c->ua),
+	    ue_dg_qop(c->dg));
+}
+
+static void
+case_ap_digest_wrong_password(struct cf *c, struct cf_result *r)
+{
+	if (dg_open(c, r, 1) != 0 || dg_get(c, r, 0) != 0 ||
+	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
+	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0)
+		return;
+	if (c->ur.status / 100 == 2) {
+		verdict(r, CF_FAIL, "the AP served a request whose Digest "
+		    "password was not base64(Ks_NAF)");
+		return;
+	}
+	/* a fresh challenge, so that a UE can try again */
+	if (dg_challenge(c, r, "401 with a fresh challenge") != 0)
+		return;
+	if (ue_dg_stale(c->dg)) {
+		verdict(r, CF_FAIL, "stale=true for a wrong password: a UE "
+		    "would answer again with the same key (RFC 7616 3.3)");
+		return;
+	}
+	verdict(r, CF_PASS, "401 and a fresh challenge");
+}
+
+static void
+case_ap_digest_stale_nonce(struct cf *c, struct cf_result *r)
+{
+	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
+	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
+	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
+	    dg_verified(c, r) != 0)
+		return;
+	/* the same nonce again, as RFC 7616 would allow with the next nc:
+	 * our APs' nonces are single use */
+	if (dg_answer(c, r, NULL, NULL, 2) != 0 || dg_get(c, r, 1) != 0)
+		return;
+	if (c->ur.status / 100 == 2) {
+		verdict(r, CF_FAIL, "a used nonce was accepted again (nc "
+		    "00000002)");
+		return;
+	}
+	if (dg_challenge(c, r, "401 stale=true") != 0)
+		return;
+	if (!ue_dg_stale(c->dg)) {
+		verdict(r, CF_FAIL, "401 without stale=true for a used nonce: a "
+		    "UE would take its key for wrong and bootstrap again");
+		return;
+	}
+	got(r, "stale");
+	/* the fresh nonce works */
+	if (dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
+	    dg_verified(c, r) != 0)
+		return;
+	verdict(r, CF_PASS, "a used nonce got stale=true, the fresh one 2xx");
+}
+
+static void
+case_ap_digest_realm(struct cf *c, struct cf_result *r)
+{
+	uint8_t rnd[16], key[GBA_KEY_LEN];
+	char b64[B64_LEN(16)], btid[300];
+	const char *at;
+
+	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
+	    dg_challenge(c, r, "401 with realm \"" UE_DG_REALM_PREFIX
+	    "<NAF FQDN>\"") != 0)
+		return;
+	got(r, "realm ok");
+	/* credentials of a B-TID the BSF never issued: the same realm
+	 * again (TS 24.109 5.2.5: the UE bootstraps then) */
+	if (crypto_random(rnd, sizeof(rnd), 0) != 0 ||
+	    crypto_random(key, sizeof(key), 0) != 0) {
+		verdict(r, CF_FAIL, "no randomness");
+		return;
+	}
+	b64_encode(rnd, sizeof(rnd), b64);
+	at = strchr(c->ap_btid, '@');
+	snprintf(btid, sizeof(btid), "%s%s", b64, at != NULL ? at :
+	    "@bsf.invalid");
+	if (dg_answer(c, r, btid, key, 1) != 0) {
+		secret_wipe(key, sizeof(key));
+		return;
+	}
+	secret_wipe(key, sizeof(key));
+	if (dg_get(c, r, 1) != 0 || dg_challenge(c, r, "401 with the "
+	    "bootstrapping realm for an unknown B-TID") != 0)
+		return;
+	got(r, "realm ok");
+	verdict(r, CF_PASS, "realm \"%s\", also for the unknown B-TID %s",
+	    ue_dg_realm(c->dg), btid);
+}
+
 /*
  * The matrix. BSF cases first, in an order where no case depends on the
  * outcome of a later one; wrong-res last because it spends failure
@@ -1369,6 +1615,26 @@ static const struct cf_case cases[] = {
 	  "both handshakes fail", CF_SPEC,
 	  "RFC 8446 4.2.11 (binder), RFC 4279 2, TS 33.222 5.4",
 	  case_ap_wrong_psk },
+	{ "ap-digest", CF_AP,
+	  "certificate TLS 1.3; GET, 401, Digest with B-TID and "
+	  "base64(Ks_NAF) for 01 00 01 yy zz; the nextnonce if any",
+	  "401, then 2xx + rspauth ok", CF_SPEC,
+	  "TS 33.222 5.3, TS 24.109 5.2 and 7, RFC 7616 3.4/3.5",
+	  case_ap_digest },
+	{ "ap-digest-wrong-password", CF_AP,
+	  "Digest over Ks_NAF with one bit flipped",
+	  "401 + fresh challenge (not stale)", CF_SPEC,
+	  "RFC 7616 3.3/3.4, RFC 7235 3.1", case_ap_digest_wrong_password },
+	{ "ap-digest-stale-nonce", CF_AP,
+	  "a nonce already answered, again with nc 00000002",
+	  "401 stale=true, the fresh nonce 2xx", CF_DECISION,
+	  "AP Digest nonces single use (RFC 7616 3.3 stale)",
+	  case_ap_digest_stale_nonce },
+	{ "ap-digest-realm", CF_AP,
+	  "GET without credentials; then credentials of an unknown B-TID",
+	  "401 realm 3GPP-bootstrapping@<NAF FQDN>, both times", CF_SPEC,
+	  "TS 24.109 5.2.1 and 5.2.5, TS 33.222 5.3 (GBA.md 3.1)",
+	  case_ap_digest_realm },
 };
 #define N_CASES	(sizeof(cases) / sizeof(cases[0]))
 
@@ -1512,7 +1778,7 @@ print_list(void)
 
 static const char conformance_help[] =
 "usage: ue [--usim FILE] [--naf-fqdn NAME] [--trace] [-v] conformance\n"
-"          [--bsf URL] [--ap URL] [--impu URI] [--json] [--list]\n"
+"          [--bsf URL] [--ap URL] [--impu URI] [--ca FILE] [--json] [--list]\n"
 "Runs a negative test matrix against a BSF (any implementation) with the\n"
 "USIM's subscriber, and prints one row per case: case | expect | got |\n"
 "result | clause, then 'N passed, M failed, K not run' (--json: one object\n"
@@ -1542,6 +1808,9 @@ CF_NAF_FQDN_DEFAULT "). The cases that check who the AP says the user is\n"
 "need the user's first IMPU: --impu URI (or impu in the USIM); without it\n"
 "ap-no-intended-identity is not run and two others check less. They write\n"
 "and delete one document users/<impu>/conformance-<random> each.\n"
+"The ap-digest cases use the AP's certificate mode (TS 33.222 5.3: HTTP\n"
+"Digest inside server-certificate TLS) and need the CA of its certificate:\n"
+"--ca FILE (or ca in the USIM); without it they are not run.\n"
 "\n"
 "Exit: 0 every case run passed, 4 some failed, 5 the BSF or the AP could\n"
 "not be reached, 2 bad usage.\n";
@@ -1553,13 +1822,14 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 		{ "bsf", required_argument, NULL, 'B' },
 		{ "ap", required_argument, NULL, 'A' },
 		{ "impu", required_argument, NULL, 'I' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cf_result res[N_CASES];
-	const char *bsf = o->bsf, *ap = o->ap, *host, *impu = NULL;
+	const char *bsf = o->bsf, *ap = o->ap, *host, *impu = NULL, *ca = NULL;
 	int json = o->json, list = 0, totals[3] = { 0, 0, 0 }, ch, rc;
 	struct cf *c;
 	size_t i;
@@ -1571,6 +1841,7 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 		case 'B': bsf = optarg; break;
 		case 'A': ap = optarg; break;
 		case 'I': impu = optarg; break;
+		case 'C': ca = optarg; break;
 		case 'j': json = 1; break;
 		case 'l': list = 1; break;
 		case 'h': fputs(conformance_help, stdout); return UE_EXIT_OK;
@@ -1603,6 +1874,7 @@ ue_conformance_main(const struct ue_opts *o, int argc, char **argv)
 	    c->u.naf_fqdn[0] != '\0' ? c->u.naf_fqdn : CF_NAF_FQDN_DEFAULT;
 	c->impu = impu != NULL ? impu : c->u.impu[0] != '\0' ? c->u.impu :
 	    NULL;
+	c->ca = ca != NULL ? ca : c->u.ca[0] != '\0' ? c->u.ca : NULL;
 	if (c->ap != NULL && strncmp(c->ap, "https://", 8) != 0 &&
 	    strstr(c->ap, "://") != NULL) {
 		rc = ue_usage_error("conformance", "%s: the AP speaks TLS (Ua "

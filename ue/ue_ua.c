@@ -16,6 +16,13 @@
  *
  * Identity: "3GPP-bootstrapping." + B-TID (TS 36.508 4.7H; decision table).
  *
+ * Server-certificate TLS (TS 33.222 5.3; cfg->ca_file set): no PSK is
+ * offered; the AP's certificate must chain to the CA file and name the NAF
+ * FQDN (TS 24.109 K.2 mirror text, RFC 6125 dNSName), and the UE then
+ * authenticates inside with HTTP Digest (ue_ua_digest.c) using the Ks_NAF
+ * of NAF_Id = FQDN || 01 00 01 yy zz, yy zz the suite negotiated — on TLS
+ * 1.3 too (13 0x), which is what ue_ua_naf_key() derives.
+ *
  * Limits: response head UE_UA_HEAD_MAX octets and UE_UA_HDRS_MAX fields,
  * bodies UE_UA_BODY_MAX each way, every read within the timeout; one
  * request at a time (no pipelining, one stream at a time on h2).
@@ -71,17 +78,33 @@ trace(const struct ue_ua *ua, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
+vtrace(const struct ue_ua *ua, const char *fmt, va_list ap)
+{
+	if (ua->cfg->trace == NULL)
+		return;
+	fputs(ua->cfg->trace, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void
 trace(const struct ue_ua *ua, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ua->cfg->trace == NULL)
-		return;
-	fputs(ua->cfg->trace, stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vtrace(ua, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void
+ue_ua_trace(const struct ue_ua *ua, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtrace(ua, fmt, ap);
+	va_end(ap);
 }
 
 /* Text, line by line, each after `dir` ("->" or "<-"). */
@@ -204,8 +227,11 @@ bad:
 /* ---- the key ---------------------------------------------------------- */
 
 static const char *
-ua_id_meaning(const uint8_t ua_id[TLS_UA_ID_LEN])
+ua_id_meaning(const struct ue_ua *ua, const uint8_t ua_id[TLS_UA_ID_LEN])
 {
+	if (ua->cfg->ca_file != NULL)
+		return "Digest in certificate TLS with the suite negotiated, "
+		    "TS 33.222 5.3";
 	if (memcmp(ua_id, tls_ua_id_tls13, TLS_UA_ID_LEN) == 0)
 		return "shared-key TLS 1.3, TS 33.222 5.4.0.2";
 	return "TLS 1.2 PSK with the suite the AP picked, TS 33.222 5.4";
@@ -241,7 +267,7 @@ key_cb(const uint8_t ua_id[TLS_UA_ID_LEN], uint8_t key[TLS_PSK_MAX],
 		key[GBA_KEY_LEN - 1] ^= 0x01;
 	*keylen = GBA_KEY_LEN;
 	trace(ua, "   NAF_Id   %s || %s (%s; TS 33.220 H.3)", cfg->naf_fqdn,
-	    ua->ua_hex, ua_id_meaning(ua_id));
+	    ua->ua_hex, ua_id_meaning(ua, ua_id));
 	trace(ua, "   Ks_NAF   %s%s", cfg->show_keys ? hex_encode(key,
 	    GBA_KEY_LEN, hex) : "[hidden]", cfg->corrupt_key ?
 	    " (last bit flipped on purpose)" : "");
@@ -893,12 +919,30 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 	tc.alpn = cfg->h2 ? alpn_h2 : alpn_h1;
 	tc.nalpn = 1;
 	tc.timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : UE_UA_TIMEOUT_MS;
-	trace(ua, "-> TLS %s PSK to %s port %u, SNI %s, ALPN %s",
-	    cfg->priority != NULL ? "(priority given)" : cfg->version == 12 ?
-	    "1.2" : "1.3", ua->addr, ua->port, cfg->naf_fqdn,
-	    cfg->h2 ? "h2" : "http/1.1");
-	trace(ua, "-> PSK identity %s", cfg->identity);
-	ua->tls = tls_client_psk_connect(&tc, alert, terr, sizeof(terr));
+	if (cfg->ca_file != NULL) {
+		/* TS 33.222 5.3: the UE authenticates the AP by its
+		 * certificate, for the name it means to reach */
+		tc.identity = NULL;
+		tc.key_cb = NULL;
+		tc.ca_file = cfg->ca_file;
+		tc.verify_name = cfg->naf_fqdn;
+		trace(ua, "-> TLS %s (server certificate) to %s port %u, SNI "
+		    "%s, ALPN %s", cfg->priority != NULL ? "(priority given)" :
+		    cfg->version == 12 ? "1.2" : "1.3", ua->addr, ua->port,
+		    cfg->naf_fqdn, cfg->h2 ? "h2" : "http/1.1");
+		trace(ua, "   trusting only the CA in %s; the certificate must "
+		    "name %s", cfg->ca_file, cfg->naf_fqdn);
+		ua->tls = tls_client_cert_connect(&tc, alert, terr,
+		    sizeof(terr));
+	} else {
+		trace(ua, "-> TLS %s PSK to %s port %u, SNI %s, ALPN %s",
+		    cfg->priority != NULL ? "(priority given)" :
+		    cfg->version == 12 ? "1.2" : "1.3", ua->addr, ua->port,
+		    cfg->naf_fqdn, cfg->h2 ? "h2" : "http/1.1");
+		trace(ua, "-> PSK identity %s", cfg->identity);
+		ua->tls = tls_client_psk_connect(&tc, alert, terr,
+		    sizeof(terr));
+	}
 	if (ua->tls == NULL) {
 		if (strncmp(terr, "connect", 7) == 0 ||
 		    strncmp(terr, "socket", 6) == 0) {
@@ -906,6 +950,12 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 			    "%u: %s", ua->addr, ua->port, terr + strcspn(terr,
 			    ":") + (terr[strcspn(terr, ":")] ? 2 : 0));
 			rc = UE_EXIT_UNREACHABLE;
+		} else if (strncmp(terr, "CA file", 7) == 0) {
+			set_err(err, errlen, "%s", terr);
+			rc = UE_EXIT_USAGE;
+		} else if (strncmp(terr, "certificate", 11) == 0) {
+			set_err(err, errlen, "the AP's %s", terr);
+			rc = UE_EXIT_AUTH;
 		} else if (*alert >= 0) {
 			set_err(err, errlen, "the AP ended the handshake with "
 			    "the alert %s (%d)", tls_alert_name(*alert),
@@ -925,6 +975,16 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 	    tls_client_version(ua->tls) == 13 ? 3 : 2,
 	    tls_client_suite_name(ua->tls), tls_client_suite(ua->tls),
 	    tls_client_alpn(ua->tls)[0] ? tls_client_alpn(ua->tls) : "none");
+	if (cfg->ca_file != NULL) {
+		uint8_t ua_id[TLS_UA_ID_LEN] = { 0x01, 0x00, 0x01 };
+
+		/* TS 33.220 H.3: 01 00 01 yy zz, yy zz the suite */
+		ua_id[3] = (uint8_t)(tls_client_suite(ua->tls) >> 8);
+		ua_id[4] = (uint8_t)(tls_client_suite(ua->tls) & 0xff);
+		hex_encode(ua_id, TLS_UA_ID_LEN, ua->ua_hex);
+		trace(ua, "<- certificate verified: chains to the CA, names %s",
+		    cfg->naf_fqdn);
+	}
 	if (cfg->h2) {
 		if (strcmp(tls_client_alpn(ua->tls), "h2") != 0) {
 			set_err(err, errlen, "the AP did not agree to h2 in "
@@ -1024,6 +1084,30 @@ ue_ua_url_path(const struct ue_ua *ua)
 	return ua->path;
 }
 
+int
+ue_ua_closed(const struct ue_ua *ua)
+{
+	return ua->closed;
+}
+
+int
+ue_ua_naf_key(struct ue_ua *ua, uint8_t key[GBA_KEY_LEN])
+{
+	uint8_t ua_id[TLS_UA_ID_LEN], k[TLS_PSK_MAX];
+	size_t len = 0;
+	int rc;
+
+	if (ua->cfg->ca_file == NULL || ua->tls == NULL)
+		return -1;
+	if (hex_decode_exact(ua->ua_hex, ua_id, sizeof(ua_id)) != 0)
+		return -1;
+	rc = key_cb(ua_id, k, &len, ua);
+	if (rc == 0 && len == GBA_KEY_LEN)
+		memcpy(key, k, GBA_KEY_LEN);
+	secret_wipe(k, sizeof(k));
+	return rc == 0 && len == GBA_KEY_LEN ? 0 : -1;
+}
+
 void
 ue_ua_close(struct ue_ua *ua)
 {
@@ -1047,10 +1131,16 @@ ue_ua_close(struct ue_ua *ua)
 const char *
 ue_ua_header(const struct ue_ua_resp *r, const char *name)
 {
+	return ue_ua_header_nth(r, name, 0);
+}
+
+const char *
+ue_ua_header_nth(const struct ue_ua_resp *r, const char *name, size_t nth)
+{
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (strcasecmp(r->h[i].name, name) == 0)
+		if (strcasecmp(r->h[i].name, name) == 0 && nth-- == 0)
 			return r->h[i].value;
 	return NULL;
 }

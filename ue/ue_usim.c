@@ -37,6 +37,8 @@ static const struct conf_opt usim_opts[] = {
 	CONF_OPT_STR("naf_fqdn", struct ue_usim, naf_fqdn, NULL, 0, "NAF name"),
 	CONF_OPT_STR("impu", struct ue_usim, impu, NULL, 0,
 	    "the user's public identity (for ue conformance)"),
+	CONF_OPT_STR("ca", struct ue_usim, ca, NULL, 0,
+	    "CA certificate file of the AP (ue xcap --digest)"),
 	CONF_OPT_STR("btid", struct ue_usim, btid, NULL, 0, "last B-TID"),
 	CONF_OPT_HEXV("ks", struct ue_usim, ks, ks_len, 0, NULL, CONF_F_SECRET,
 	    "Ks = CK || IK of the last bootstrapping"),
@@ -175,6 +177,8 @@ ue_usim_save(const char *path, const struct ue_usim *u)
 		fprintf(f, "naf_fqdn = %s\n", u->naf_fqdn);
 	if (u->impu[0] != '\0')
 		fprintf(f, "impu = %s\n", u->impu);
+	if (u->ca[0] != '\0')
+		fprintf(f, "ca = %s\n", u->ca);
 	if (u->ks_len > 0) {
 		fprintf(f, "btid = %s\n", u->btid);
 		put_hex(f, "ks", u->ks, u->ks_len);
@@ -197,13 +201,44 @@ ue_usim_save(const char *path, const struct ue_usim *u)
 static const char usim_init_help[] =
 "usage: ue usim init [--file FILE] --impi IMPI --k HEX (--op HEX | --opc HEX)\n"
 "                    [--amf HEX] [--bsf URL] [--ap URL] [--naf-fqdn NAME]\n"
-"                    [--impu URI] [--force]\n"
+"                    [--impu URI] [--ca FILE] [--force]\n"
 "       ue usim show\n"
 "Creates the simulated USIM (default ~/.utstack/usim, or --usim FILE), mode\n"
 "0600. OP is turned into OPc. AMF defaults to 8000. The SQN array starts at\n"
 "zero, like a new USIM. --impu names the user's public identity, which\n"
 "'ue conformance' needs for the AP cases that check who the AP says the\n"
-"user is.\n";
+"user is. --ca names the CA certificate (PEM) that the AP's certificate must\n"
+"chain to, for 'ue xcap --digest' (kept as an absolute path).\n";
+
+/*
+ * --ca FILE: kept as an absolute path (the USIM is used from anywhere), and
+ * it must be readable now — a typo found at `ue xcap --digest` time would
+ * look like a TLS failure. Returns 0 or UE_EXIT_USAGE after a message.
+ */
+static int
+usim_ca(const char *file, char *out, size_t size)
+{
+	char *abs;
+	FILE *f;
+
+	if ((abs = realpath(file, NULL)) == NULL || (f = fopen(abs, "r")) ==
+	    NULL) {
+		ue_usage_error("usim init", "--ca %s: %s", file,
+		    strerror(errno));
+		free(abs);
+		return UE_EXIT_USAGE;
+	}
+	fclose(f);
+	if (strlen(abs) >= size || strpbrk(abs, "\n\r\"") != NULL) {
+		ue_usage_error("usim init", "--ca %s: path too long or not "
+		    "one line", file);
+		free(abs);
+		return UE_EXIT_USAGE;
+	}
+	snprintf(out, size, "%s", abs);
+	free(abs);
+	return 0;
+}
 
 static int
 usim_init(const struct ue_opts *o, int argc, char **argv)
@@ -219,12 +254,13 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 		{ "ap", required_argument, NULL, 'p' },
 		{ "naf-fqdn", required_argument, NULL, 'n' },
 		{ "impu", required_argument, NULL, 'm' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = ue_usim_path(o), *k = NULL, *op = NULL, *opc = NULL;
-	const char *amf = "8000";
+	const char *amf = "8000", *ca = NULL;
 	struct ue_usim u;
 	struct aka_sqn_ms s;
 	uint8_t opb[16];
@@ -248,6 +284,7 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 			break;
 		case 'm': snprintf(u.impu, sizeof(u.impu), "%s", optarg);
 			break;
+		case 'C': ca = optarg; break;
 		case 'F': force = 1; break;
 		case 'h': fputs(usim_init_help, stdout); return UE_EXIT_OK;
 		case ':':
@@ -282,6 +319,9 @@ usim_init(const struct ue_opts *o, int argc, char **argv)
 		    "sip:alice@ims.example.org");
 		goto done;
 	}
+	if (ca != NULL && (rc = usim_ca(ca, u.ca, sizeof(u.ca))) != 0)
+		goto done;
+	rc = UE_EXIT_USAGE;
 	if (hex_decode_exact(amf, u.amf, 2) != 0) {
 		ue_usage_error("usim init", "--amf: expected 4 hex digits");
 		goto done;
@@ -353,6 +393,8 @@ usim_show(const struct ue_opts *o)
 		    u.seq);
 		if (u.impu[0] != '\0')
 			printf("impu      %s\n", u.impu);
+		if (u.ca[0] != '\0')
+			printf("ca        %s\n", u.ca);
 		if (u.ks_len > 0)
 			printf("btid      %s\nlifetime  %s\nks        %s\n", u.btid,
 			    u.lifetime, o->show_keys ?

@@ -11,10 +11,23 @@
  * UE bootstrap again and retry the handshake once. Nothing was sent by
  * then, so retrying a PUT or DELETE is safe.
  *
- * Modes of Ua: shared-key TLS (TLS 1.3 by default, --tls1.2). Server-
- * certificate TLS with Digest (--digest, TS 33.222 5.3) belongs to another
- * piece of work: it is refused with exit 2 for now; `struct xr.mode` is
- * where it plugs in.
+ * Modes of Ua: shared-key TLS (TLS 1.3 by default, --tls1.2), and with
+ * --digest server-certificate TLS with HTTP Digest inside (TS 33.222 5.3,
+ * TS 24.109 5.2): the AP's certificate must chain to the CA (--ca, else the
+ * USIM's `ca`) and name the NAF FQDN; the request goes out without
+ * credentials, the AP's 401 names the realm "3GPP-bootstrapping@<NAF
+ * FQDN>", and the request goes again with username B-TID and password
+ * base64(Ks_NAF), NAF_Id = FQDN || 01 00 01 yy zz of the suite negotiated
+ * (ue_ua_digest.c). The answer must carry Authentication-Info whose rspauth
+ * proves the AP knows Ks_NAF; an answer that does not verify is not shown.
+ *
+ * Digest and bootstrapping on demand: a 401 to the request that carried
+ * credentials, without stale=true, means the AP could not get Ks_NAF for
+ * the B-TID (unknown or expired at the BSF, TS 24.109 5.2.5), so the UE
+ * bootstraps again and answers the fresh challenge once more; stale=true
+ * only wants the fresh nonce answered (RFC 7616 3.3), once. A PUT body
+ * therefore travels two or three times; the AP forwards only the request
+ * it authenticated, so nothing is applied twice.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -37,8 +50,7 @@
 
 enum ua_mode {
 	UA_PSK,		/* TS 33.222 5.4: shared-key TLS */
-	UA_DIGEST	/* TS 33.222 5.3: server-certificate TLS + Digest
-			 * (not built yet) */
+	UA_DIGEST	/* TS 33.222 5.3: server-certificate TLS + Digest */
 };
 
 /* One run of `ue xcap`. Holds Ks: wiped at the end. */
@@ -56,6 +68,7 @@ struct xr {
 	const char		*if_none_match;
 	const char		*priority;
 	const char		*output;
+	const char		*ca;		/* --ca, else the USIM's */
 	int			 tls12;
 	int			 h2;
 	int			 json;
@@ -69,6 +82,7 @@ struct xr {
 	struct ue_ua		*ua;
 	struct ue_ua_resp	 resp;
 	char			 target[TARGET_MAX];
+	struct ue_dg		*dg;		/* Digest mode */
 };
 
 static void
@@ -273,6 +287,8 @@ setup_cfg(struct xr *x)
 	x->cfg.h2 = x->h2;
 	x->cfg.trace = x->o->trace ? "" : NULL;
 	x->cfg.show_keys = x->o->show_keys;
+	if (x->mode == UA_DIGEST)
+		x->cfg.ca_file = x->ca;
 }
 
 /* Why a handshake failed with `alert`, in plain words. */
@@ -300,14 +316,43 @@ alert_why(int alert)
 	}
 }
 
+/* Why a certificate handshake failed. */
+static const char *
+cert_why(const char *err, int alert)
+{
+	if (strstr(err, "certificate verification failed") != NULL)
+		return "TS 33.222 5.3: the UE authenticates the AP by its "
+		    "certificate, which must chain to the CA given (--ca, or ca "
+		    "in the USIM) and name the NAF FQDN it reached (--naf-fqdn; "
+		    "RFC 6125 6.4)";
+	if (alert == 112)
+		return "the AP does not serve that NAF FQDN (SNI, RFC 6066 3; "
+		    "give the AP's name with --naf-fqdn)";
+	if (alert == 120)
+		return "no application protocol in common (ALPN, RFC 7301)";
+	return "the server-certificate TLS handshake failed (TS 33.222 5.3, "
+	    "TS 33.310 Annex E); does the AP offer certificate TLS "
+	    "(ua.cert_file)?";
+}
+
 static int
 connect_ap(struct xr *x)
 {
 	char err[512], what[700];
 	int alert, rc;
 
+	ue_ua_close(x->ua);
+	x->ua = NULL;
 	setup_cfg(x);
 	rc = ue_ua_connect(&x->cfg, &x->ua, &alert, err, sizeof(err));
+	if (rc != 0 && x->mode == UA_DIGEST) {
+		if (rc == UE_EXIT_AUTH)
+			return failure(x, rc, err, cert_why(err, alert));
+		if (rc == UE_EXIT_UNREACHABLE)
+			return failure(x, rc, err, "is the AP running at that "
+			    "URL?");
+		return failure(x, rc, err, NULL);
+	}
 	if (rc == UE_EXIT_AUTH && alert == UE_ALERT_UNKNOWN_PSK_IDENTITY &&
 	    !x->rebootstrapped) {
 		snprintf(what, sizeof(what), "the AP refused the PSK identity: "
@@ -410,6 +455,8 @@ print_result(struct xr *x)
 		ue_json_str(&j, "ua_id", ue_ua_id_hex(x->ua));
 		ue_json_str(&j, "btid", x->u.btid);
 		ue_json_bool(&j, "rebootstrapped", x->rebootstrapped);
+		ue_json_str(&j, "auth", x->mode == UA_DIGEST ? "digest" :
+		    "psk");
 		ue_json_end(&j);
 		return;
 	}
@@ -441,11 +488,149 @@ write_output(const struct xr *x)
 	return 0;
 }
 
+/* One request on the session, with `hdrs`; the answer in x->resp. */
+static int
+send_request(struct xr *x, const char *const *hdrs)
+{
+	char err[512];
+	int rc;
+
+	rc = ue_ua_request(x->ua, x->method, x->target, hdrs, x->body,
+	    x->body_len, &x->resp, err, sizeof(err));
+	if (rc != 0)
+		return failure(x, rc, err, rc == UE_EXIT_UNREACHABLE ?
+		    "the AP accepted the handshake but did not answer the "
+		    "request in time (ua.idle_timeout_ms, as.response_timeout_ms)"
+		    : NULL);
+	return 0;
+}
+
+/*
+ * Digest mode (TS 33.222 5.3, TS 24.109 5.2): the request without
+ * credentials, the AP's 401, the request again with them, and the AP's
+ * proof (see the file comment). `hdrs` has room for one more line after
+ * its `n` lines. Returns 0 with the final answer in x->resp (its rspauth
+ * verified when the AP sent one), or an exit status after a message.
+ */
+static int
+digest_exchange(struct xr *x, const char **hdrs, size_t n)
+{
+	const char *why;
+	char err[512], what[700];
+	uint8_t key[GBA_KEY_LEN];
+	int rc, answered = 0, stale = 0, present;
+
+	hdrs[n] = NULL;
+	if ((x->dg = ue_dg_new(x->o->show_keys)) == NULL)
+		return ue_usage_error("xcap", "out of memory");
+	if ((rc = send_request(x, hdrs)) != 0)
+		return rc;
+	for (;;) {
+		if (x->resp.status != 401) {
+			if (!answered)
+				note(x, "the AP answered without a Digest "
+				    "challenge: it did not authenticate the UE",
+				    "TS 33.222 5.3: an AP in certificate mode asks "
+				    "every request for Digest credentials");
+			break;
+		}
+		rc = ue_dg_challenge(x->dg, x->ua, &x->resp, x->naf_fqdn, err,
+		    sizeof(err));
+		if (rc == UE_EXIT_AUTH)
+			return failure(x, rc, err, "GBA.md 3.1, TS 24.109 5.2: "
+			    "the UE answers only a realm \"3GPP-bootstrapping@\" "
+			    "+ the FQDN of the NAF it reached, or another server "
+			    "could ask for that NAF's key");
+		if (rc != 0) {
+			print_result(x);
+			return failure(x, rc, err, "TS 24.109 5.2.1: a NAF that "
+			    "wants GBA answers 401 with a Digest challenge for "
+			    "realm 3GPP-bootstrapping@<its FQDN>");
+		}
+		if (answered && ue_dg_stale(x->dg)) {
+			/* RFC 7616 3.3: the credentials were fine, the nonce
+			 * was not: answer the fresh one, once */
+			if (stale++ > 0)
+				return failure(x, UE_EXIT_PEER, "the AP calls "
+				    "the fresh nonce stale too", "RFC 7616 3.3 "
+				    "stale; ua.nonce_lifetime");
+			ue_ua_trace(x->ua, "   the nonce was stale: answering "
+			    "the fresh challenge");
+		} else if (answered) {
+			/* TS 24.109 5.2.5: the AP could not get Ks_NAF for
+			 * this B-TID, so the UE bootstraps again */
+			if (x->rebootstrapped) {
+				snprintf(what, sizeof(what), "the AP still "
+				    "refuses the Digest credentials after a fresh "
+				    "bootstrap (B-TID %s)", x->u.btid);
+				return failure(x, UE_EXIT_AUTH, what, "TS 33.222 "
+				    "5.3 / TS 29.109: the AP could not get Ks_NAF "
+				    "from the BSF for a B-TID the BSF just issued, "
+				    "or derives it for another NAF_Id (NAF FQDN "
+				    "|| 01 00 01 yy zz, TS 33.220 H.3)");
+			}
+			snprintf(what, sizeof(what), "the AP refused the Digest "
+			    "credentials of B-TID %s (unknown or expired there): "
+			    "bootstrapping again", x->u.btid);
+			note(x, what, "TS 24.109 5.2.5: a 401 with the "
+			    "bootstrapping realm to the UE's credentials asks it "
+			    "to bootstrap again (TS 33.220 4.5.2)");
+			x->rebootstrapped = 1;
+			if ((rc = bootstrap_again(x)) != 0)
+				return rc;
+			if (x->o->trace)
+				fprintf(stderr, "   answering again with B-TID "
+				    "%s\n", x->u.btid);
+		}
+		if (ue_ua_closed(x->ua)) {
+			/* the AP closed after its 401: a new session, whose
+			 * 401 is answered without a decision above */
+			if ((rc = connect_ap(x)) != 0 ||
+			    (rc = send_request(x, hdrs)) != 0)
+				return rc;
+			answered = 0;
+			continue;
+		}
+		if (ue_ua_naf_key(x->ua, key) != 0) {
+			secret_wipe(key, sizeof(key));
+			return failure(x, UE_EXIT_USAGE, "Ks_NAF cannot be "
+			    "derived for this NAF FQDN", "TS 33.220 B.3");
+		}
+		rc = ue_dg_answer(x->dg, x->ua, x->u.btid, key, x->method,
+		    x->target, x->body, x->body_len, 1, err, sizeof(err));
+		secret_wipe(key, sizeof(key));
+		if (rc != 0)
+			return failure(x, UE_EXIT_USAGE, err, NULL);
+		hdrs[n] = ue_dg_authz(x->dg);
+		hdrs[n + 1] = NULL;
+		rc = send_request(x, hdrs);
+		hdrs[n] = NULL;
+		if (rc != 0)
+			return rc;
+		answered = 1;
+	}
+	if (!answered)
+		return 0;
+	why = "RFC 7616 3.5, TS 24.109 7: the AP adds Authentication-Info to "
+	    "the answers it passes on; its rspauth, computed with Ks_NAF over "
+	    "the response body (qop auth-int), authenticates the AP";
+	if ((rc = ue_dg_verify(x->dg, x->ua, &x->resp, &present, err,
+	    sizeof(err))) != 0)
+		return failure(x, rc, err, why);
+	if (!present && x->resp.status < 400) {
+		snprintf(what, sizeof(what), "the AP's %d carries no "
+		    "Authentication-Info: the AP could not prove it knows "
+		    "Ks_NAF", x->resp.status);
+		return failure(x, UE_EXIT_AUTH, what, why);
+	}
+	return 0;
+}
+
 static int
 run(struct xr *x)
 {
 	const char *hdrs[8], *root;
-	char intended[600], ifm[300], ifn[300], ctype[300], err[512];
+	char intended[600], ifm[300], ifn[300], ctype[300];
 	char what[700], said[200];
 	size_t n = 0, k;
 	int rc;
@@ -502,13 +687,12 @@ run(struct xr *x)
 		hdrs[n++] = ctype;
 	}
 	hdrs[n] = NULL;
-	rc = ue_ua_request(x->ua, x->method, x->target, hdrs, x->body,
-	    x->body_len, &x->resp, err, sizeof(err));
+	if (x->mode == UA_DIGEST)
+		rc = digest_exchange(x, hdrs, n);
+	else
+		rc = send_request(x, hdrs);
 	if (rc != 0)
-		return failure(x, rc, err, rc == UE_EXIT_UNREACHABLE ?
-		    "the AP accepted the handshake but did not answer the "
-		    "request in time (ua.idle_timeout_ms, as.response_timeout_ms)"
-		    : NULL);
+		return rc;
 	if (x->output != NULL && x->resp.status < 300 && write_output(x) != 0)
 		return UE_EXIT_USAGE;
 	print_result(x);
@@ -531,8 +715,8 @@ run(struct xr *x)
 static const char xcap_help[] =
 "usage: ue [global options] xcap get|put|delete PATH [FILE] [options]\n"
 "XCAP (RFC 4825) through the Authentication Proxy over TLS-PSK with Ks_NAF\n"
-"(TS 33.222 5.4). PATH is relative to the XCAP root (the --ap URL's path,\n"
-"else /xcap-root), e.g.\n"
+"(TS 33.222 5.4), or with --digest over certificate TLS (5.3). PATH is\n"
+"relative to the XCAP root (the --ap URL's path, else /xcap-root), e.g.\n"
 "  resource-lists/users/sip:alice@ims.example.org/index\n"
 "  resource-lists/users/sip:alice@ims.example.org/index/~~/resource-lists/"
 "list[@name=\"friends\"]\n"
@@ -554,11 +738,19 @@ static const char xcap_help[] =
 "                            node selector (\"/~~/\", last step @attr)\n"
 "  --output FILE             write the body (of a 2xx) to FILE exactly\n"
 "  --json                    one object: status, etag, content_type, body,\n"
-"                            http, tls, suite, ua_id, btid, rebootstrapped\n"
-"  --digest                  server-certificate TLS + Digest: not supported\n"
-"                            yet\n"
+"                            http, tls, suite, ua_id, btid, rebootstrapped,\n"
+"                            auth (psk or digest)\n"
+"  --digest                  server-certificate TLS + HTTP Digest instead\n"
+"                            (TS 33.222 5.3): the certificate must chain to\n"
+"                            the CA and name the NAF FQDN; realm\n"
+"                            3GPP-bootstrapping@NAF, username B-TID, password\n"
+"                            base64(Ks_NAF) for 01 00 01 yy zz; the answer's\n"
+"                            rspauth is checked (--tls1.2, --http2 apply)\n"
+"  --ca FILE                 the CA certificate (PEM) for --digest (else the\n"
+"                            USIM's ca, set by 'ue usim init --ca')\n"
 "Bootstraps first when the USIM has no bootstrapping or its lifetime\n"
-"passed, and again (one retry) when the AP answers unknown_psk_identity.\n"
+"passed, and again (one retry) when the AP answers unknown_psk_identity\n"
+"(or, with --digest, 401 to the credentials).\n"
 "--trace prints every step (TLS, NAF_Id, request and response); -v says\n"
 "why a failure happened, with the clause.\n"
 "Exit: 0 2xx/3xx, 2 bad usage, 3 authentication failed, 4 HTTP >= 400 or a\n"
@@ -580,11 +772,13 @@ ue_xcap_main(const struct ue_opts *o, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "digest", no_argument, NULL, 'D' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xr *x;
 	const char *cmd;
+	char *ca_copy = NULL;
 	int ch, rc;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -610,6 +804,7 @@ ue_xcap_main(const struct ue_opts *o, int argc, char **argv)
 		case 'o': x->output = optarg; break;
 		case 'j': x->json = 1; break;
 		case 'D': x->mode = UA_DIGEST; break;
+		case 'C': x->ca = optarg; break;
 		case 'h':
 			fputs(xcap_help, stdout);
 			rc = UE_EXIT_OK;
@@ -659,9 +854,9 @@ ue_xcap_main(const struct ue_opts *o, int argc, char **argv)
 		    argv[optind]);
 		goto done;
 	}
-	if (x->mode == UA_DIGEST) {
-		rc = ue_usage_error("xcap", "--digest (server-certificate TLS "
-		    "with HTTP Digest, TS 33.222 5.3) is not supported yet");
+	if (x->ca != NULL && x->mode != UA_DIGEST) {
+		rc = ue_usage_error("xcap", "--ca is for --digest (TLS-PSK "
+		    "needs no certificate)");
 		goto done;
 	}
 	if (x->tls12 && x->priority != NULL) {
@@ -710,10 +905,26 @@ ue_xcap_main(const struct ue_opts *o, int argc, char **argv)
 	if (x->naf_fqdn == NULL)
 		x->naf_fqdn = x->u.naf_fqdn[0] != '\0' ? x->u.naf_fqdn :
 		    NAF_FQDN_DEFAULT;
+	if (x->mode == UA_DIGEST && x->ca == NULL) {
+		if (x->u.ca[0] == '\0') {
+			rc = ue_usage_error("xcap", "--digest needs the CA of the "
+			    "AP's certificate: --ca FILE, or 'ue usim init --ca "
+			    "FILE'");
+			goto done;
+		}
+		/* a copy: bootstrapping again reloads x->u */
+		if ((ca_copy = strdup(x->u.ca)) == NULL) {
+			rc = ue_usage_error("xcap", "out of memory");
+			goto done;
+		}
+		x->ca = ca_copy;
+	}
 	rc = run(x);
 done:
 	ue_ua_close(x->ua);
 	ue_ua_resp_clear(&x->resp);
+	ue_dg_free(x->dg);
+	free(ca_copy);
 	free(x->body);
 	ue_usim_clear(&x->u);
 	secret_wipe(x, sizeof(*x));

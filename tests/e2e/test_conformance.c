@@ -4,8 +4,10 @@
  * (exit 0); with --ap and --impu every case passes, BSF and AP (the AP's
  * event lines show what each AP case provoked); without --impu the case
  * that needs it is not run and the others pass; --json is one well-formed
- * object with the totals and a `cases` array; the USIM file is left as it
- * was and still bootstraps without a resync; runs beyond the BSF's failure
+ * object with the totals and a `cases` array; the Digest cases of the AP's
+ * certificate mode pass with --ca (or the USIM's ca) and are not run
+ * without a CA; the USIM file is left as it was and still bootstraps
+ * without a resync; runs beyond the BSF's failure
  * budget still pass (a success clears it); an unreachable BSF or AP is
  * exit 5, bad usage exit 2.
  */
@@ -18,7 +20,8 @@
 #include "e2e.h"
 
 #define N_BSF_CASES	13
-#define N_AP_CASES	8
+#define N_AP_CASES	12
+#define N_DIGEST_CASES	4
 
 /* --- a strict JSON syntax check (RFC 8259), enough for `ue --json` ----- */
 
@@ -213,7 +216,7 @@ START_TEST(conformance_own_stack)
 	ck_assert_ptr_nonnull(strstr(row, "| not run "));
 	ck_assert_int_eq(count(r.out, "no --ap given"), N_AP_CASES);
 	ck_assert_ptr_nonnull(strstr(r.out,
-	    "\n13 passed, 0 failed, 8 not run\n"));
+	    "\n13 passed, 0 failed, 12 not run\n"));
 	/* the resync case really went through the HSS */
 	ck_assert_int_eq(e2e_wait_log(e2e_env(&s, "BSF_LOG"), "BSF-RESYNC ",
 	    &pos, NULL, 0, E2E_WAIT_MS), 0);
@@ -221,16 +224,16 @@ START_TEST(conformance_own_stack)
 	ck_assert_int_eq(e2e_wait_log(e2e_env(&s, "HSS_STUB_LOG"),
 	    "HSS-RESYNC impi=", &pos, NULL, 0, E2E_WAIT_MS), 0);
 
-	/* 2. --json, with the AP and the IMPU: one object, totals and
-	 * cases, every one passed. */
+	/* 2. --json, with the AP, the IMPU and the CA: one object, totals
+	 * and cases, every one passed. */
 	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
 	    "conformance", "--json", "--ap", e2e_env(&s, "AP_URL"), "--impu",
-	    e2e_env(&s, "IMPU"), NULL });
+	    e2e_env(&s, "IMPU"), "--ca", e2e_env(&s, "AP_CA_CERT"), NULL });
 	ck_assert_msg(r.status == 0, "conformance --json: %s\n%s", r.out,
 	    r.err);
 	ck_assert_msg(json_ok(r.out), "not one JSON object: %s", r.out);
 	ck_assert_int_eq(e2e_json(r.out, "passed", v, sizeof(v)), 0);
-	ck_assert_str_eq(v, "21");
+	ck_assert_str_eq(v, "25");
 	ck_assert_int_eq(e2e_json(r.out, "failed", v, sizeof(v)), 0);
 	ck_assert_str_eq(v, "0");
 	ck_assert_int_eq(e2e_json(r.out, "not_run", v, sizeof(v)), 0);
@@ -270,7 +273,7 @@ START_TEST(conformance_own_stack)
 		ck_assert_msg(r.status == 0, "conformance: %d\n%s", r.status,
 		    r.out);
 		ck_assert_ptr_nonnull(strstr(r.out,
-		    "\n13 passed, 0 failed, 8 not run\n"));
+		    "\n13 passed, 0 failed, 12 not run\n"));
 	}
 	row_of(r.out, "wrong-res", row, sizeof(row));
 	ck_assert_msg(strstr(row, "| pass ") != NULL, "%s", row);
@@ -281,8 +284,10 @@ END_TEST
 /*
  * The AP cases against our AP, as a table: each passes, and the AP's
  * event lines show what each provoked (an unknown B-TID refused with Zn
- * 5403, wrong keys, a foreign intended identity, h2). Without --impu the
- * case that needs it is not run. An AP that cannot be reached: exit 5.
+ * 5403, wrong keys, a foreign intended identity, h2; in certificate mode
+ * Digest answered with Ks_NAF for 01 00 01 13 01, a wrong password, a used
+ * nonce, an unknown B-TID). Without --impu the case that needs it is not
+ * run, without a CA the Digest cases. An AP that cannot be reached: exit 5.
  */
 START_TEST(conformance_ap)
 {
@@ -290,7 +295,8 @@ START_TEST(conformance_ap)
 		"ap-tls13-psk", "ap-tls12-psk", "ap-h2-alpn",
 		"ap-no-intended-identity", "ap-foreign-intended-identity",
 		"ap-forged-asserted-identity", "ap-unknown-btid",
-		"ap-wrong-psk",
+		"ap-wrong-psk", "ap-digest", "ap-digest-wrong-password",
+		"ap-digest-stale-nonce", "ap-digest-realm",
 	};
 	struct e2e_stack s;
 	static struct e2e_run r;
@@ -307,7 +313,8 @@ START_TEST(conformance_ap)
 	ppos = e2e_log_size(e2e_env(&s, "PRESENCE_LOG"));
 	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
 	    "--naf-fqdn", e2e_env(&s, "NAF_FQDN"), "conformance", "--ap",
-	    e2e_env(&s, "AP_URL"), "--impu", e2e_env(&s, "IMPU"), NULL });
+	    e2e_env(&s, "AP_URL"), "--impu", e2e_env(&s, "IMPU"), "--ca",
+	    e2e_env(&s, "AP_CA_CERT"), NULL });
 	ck_assert_msg(r.status == 0, "conformance --ap: %d\n%s\n%s", r.status,
 	    r.out, r.err);
 	for (i = 0; i < N_AP_CASES; i++) {
@@ -317,7 +324,7 @@ START_TEST(conformance_ap)
 		    strstr(row, "| decision: ") != NULL, "%s", row);
 	}
 	ck_assert_ptr_nonnull(strstr(r.out,
-	    "\n21 passed, 0 failed, 0 not run\n"));
+	    "\n25 passed, 0 failed, 0 not run\n"));
 	/* what the rows say they saw */
 	row_of(r.out, "ap-unknown-btid", row, sizeof(row));
 	ck_assert_msg(strstr(row, "unknown_psk_identity") != NULL, "%s", row);
@@ -344,8 +351,32 @@ START_TEST(conformance_ap)
 	ck_assert_msg(strstr(line, "result=5403") != NULL, "%s", line);
 	ck_assert_int_eq(e2e_wait_log(aplog, "AP-TLS-FAIL ", &apos, line,
 	    sizeof(line), E2E_WAIT_MS), 0);
+	/* the Digest cases: the rows, and the AP's side of each */
+	row_of(r.out, "ap-digest", row, sizeof(row));
+	ck_assert_msg(strstr(row, "GET 401 -> GET 200 -> rspauth ok") != NULL,
+	    "%s", row);
+	row_of(r.out, "ap-digest-stale-nonce", row, sizeof(row));
+	ck_assert_msg(strstr(row, "-> stale -> GET 200 -> rspauth ok") !=
+	    NULL, "%s", row);
+	row_of(r.out, "ap-digest-realm", row, sizeof(row));
+	ck_assert_msg(strstr(row, "GET 401 -> realm ok -> GET 401 -> realm ok")
+	    != NULL, "%s", row);
+	ck_assert_int_eq(e2e_wait_log(aplog, "auth=certificate", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "AP-TLS-OK ") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "ua_id=0100011301", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "AP-ZN-KEY-FETCHED ") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "reason=\"wrong Digest response\"",
+	    &apos, line, sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "AP-DIGEST-FAIL ") != NULL, "%s", line);
+	ck_assert_int_eq(e2e_wait_log(aplog, "reason=\"unknown, used or "
+	    "expired nonce\"", &apos, line, sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_int_eq(e2e_wait_log(aplog, "AP-ZN-KEY-FAILED ", &apos, line,
+	    sizeof(line), E2E_WAIT_MS), 0);
+	ck_assert_msg(strstr(line, "result=5403") != NULL, "%s", line);
 
-	/* no IMPU: that case is not run, the rest still pass */
+	/* no IMPU and no CA: those cases are not run, the rest still pass */
 	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,
 	    "conformance", "--ap", e2e_env(&s, "AP_URL"), NULL });
 	ck_assert_msg(r.status == 0, "conformance --ap: %d\n%s\n%s", r.status,
@@ -353,14 +384,20 @@ START_TEST(conformance_ap)
 	row_of(r.out, "ap-no-intended-identity", row, sizeof(row));
 	ck_assert_msg(strstr(row, "| not run ") != NULL, "%s", row);
 	ck_assert_ptr_nonnull(strstr(r.out, "needs the user's IMPU"));
+	for (i = N_AP_CASES - N_DIGEST_CASES; i < N_AP_CASES; i++) {
+		row_of(r.out, ap_cases[i], row, sizeof(row));
+		ck_assert_msg(strstr(row, "| not run ") != NULL, "%s", row);
+	}
+	ck_assert_int_eq(count(r.out, "needs the CA of the AP's certificate"),
+	    N_DIGEST_CASES);
 	ck_assert_ptr_nonnull(strstr(r.out,
-	    "\n20 passed, 0 failed, 1 not run\n"));
+	    "\n20 passed, 0 failed, 5 not run\n"));
 
 	/* --trace names the case of each line, keys hidden (the trace is
 	 * long: into a file) */
 	snprintf(cmd, sizeof(cmd), "exec %s --usim %s --trace conformance "
-	    "--ap %s 2>%s/trace.txt", e2e_prog("ue"), usim,
-	    e2e_env(&s, "AP_URL"), s.dir);
+	    "--ap %s --ca %s 2>%s/trace.txt", e2e_prog("ue"), usim,
+	    e2e_env(&s, "AP_URL"), e2e_env(&s, "AP_CA_CERT"), s.dir);
 	e2e_run(&r, (const char *[]){ "/bin/sh", "-c", cmd, NULL });
 	ck_assert_int_eq(r.status, 0);
 	snprintf(cmd, sizeof(cmd), "%s/trace.txt", s.dir);
@@ -370,10 +407,18 @@ START_TEST(conformance_ap)
 	ck_assert_ptr_nonnull(strstr(trace, "[ap-wrong-psk]    Ks_NAF   "
 	    "[hidden] (last bit flipped on purpose)"));
 	ck_assert_ptr_nonnull(strstr(trace, "[ap-h2-alpn] <- HTTP/2 200"));
-	/* every Ks_NAF line hidden */
-	ck_assert_int_ge(count(trace, "Ks_NAF   "), 7);
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-digest-wrong-password]    "
+	    "Ks_NAF   [hidden] (last bit flipped on purpose)"));
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-digest] -> Authorization: "
+	    "Digest username=\""));
+	ck_assert_ptr_nonnull(strstr(trace, "[ap-digest]    rspauth  "));
+	/* every Ks_NAF line and Digest password hidden */
+	ck_assert_int_ge(count(trace, "Ks_NAF   "), 11);
 	ck_assert_int_eq(count(trace, "Ks_NAF   "), count(trace,
 	    "Ks_NAF   [hidden]"));
+	ck_assert_int_ge(count(trace, "password base64(Ks_NAF) "), 4);
+	ck_assert_int_eq(count(trace, "password base64(Ks_NAF) "), count(trace,
+	    "password base64(Ks_NAF) [hidden]"));
 
 	/* the AP unreachable: 5; not https: 2 */
 	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", usim,

@@ -20,19 +20,40 @@
  *  - --trace (TLS version, suite, NAF_Id, both heads and bodies, Ks_NAF
  *    [hidden]; with --show-keys the very key `ue ks-naf` computes);
  *  - failures: a wrong Ks (handshake fails, exit 3, -v names the clause),
- *    another NAF name (exit 3), the AP unreachable (5), bad usage and
- *    --digest (2).
+ *    another NAF name (exit 3), the AP unreachable (5), bad usage (2);
+ *  - --digest (server-certificate TLS + HTTP Digest, TS 33.222 5.3): the CA
+ *    from `ue usim init --ca` (USIM key `ca`) or --ca; put/get/delete on
+ *    TLS 1.3 (Ks_NAF for 01 00 01 13 01) and --tls1.2 (01 00 01 yy zz of
+ *    the ECDHE-ECDSA suite), AP and UE agreeing on the Ua id; --http2;
+ *    --trace (the challenge, the Authorization with the response, the
+ *    password [hidden] unless --show-keys, Authentication-Info and the
+ *    rspauth check); a B-TID the BSF never issued (401 to the credentials:
+ *    bootstrap again, answer again; the BSF gone: exit 5); no CA (2);
+ *    a wrong CA and a name the certificate lacks (3, the certificate
+ *    error);
+ *  - --digest against a scripted fake AP (a forked GnuTLS server with the
+ *    stack's certificate, its requests logged): a realm naming another NAF
+ *    (refused, no credentials sent, exit 3); several WWW-Authenticate fields
+ *    and challenges (the bootstrapping realm of this NAF is answered, qop
+ *    auth-int); an rspauth that does not verify and a 200 without one (exit
+ *    3, the body not shown); 401 again after a fresh bootstrap (exit 3);
+ *    stale=true twice (answered once more without bootstrapping, then 4).
  *
  * No sleeps: the UE's own answers, and event lines waited for in the logs.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "e2e.h"
 
@@ -670,10 +691,14 @@ START_TEST(ue_xcap_failures)
 	ux_run(&x, &r, NULL, (const char *[]){ "get", path, "--ap",
 	    "http://127.0.0.1:9", NULL });
 	ck_assert_int_eq(r.status, 2);
-	/* usage */
+	/* usage: --digest without a CA known, --ca without --digest */
 	ux_run(&x, &r, NULL, (const char *[]){ "get", path, "--digest", NULL });
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_ptr_nonnull(strstr(r.err, "not supported yet"));
+	ck_assert_ptr_nonnull(strstr(r.err, "--digest needs the CA"));
+	ux_run(&x, &r, NULL, (const char *[]){ "get", path, "--ca",
+	    e2e_env(&x.s, "AP_CA_CERT"), NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--ca is for --digest"));
 	ux_run(&x, &r, NULL, (const char *[]){ "post", path, NULL });
 	ck_assert_int_eq(r.status, 2);
 	ux_run(&x, &r, NULL, (const char *[]){ "put", path, NULL });
@@ -707,6 +732,573 @@ START_TEST(ue_xcap_failures)
 }
 END_TEST
 
+/* --- --digest: certificate TLS + HTTP Digest (TS 33.222 5.3) ----------- */
+
+/* The USIM again, with the AP's CA (the USIM key `ca`). */
+static void
+ux_usim_ca(struct ux *x)
+{
+	struct e2e_run r;
+
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x->usim,
+	    "usim", "init", "--impi", e2e_env(&x->s, "IMPI"), "--k",
+	    e2e_env(&x->s, "K"), "--opc", e2e_env(&x->s, "OPC"), "--bsf",
+	    e2e_env(&x->s, "BSF_URL"), "--ap", e2e_env(&x->s, "AP_URL"),
+	    "--naf-fqdn", e2e_env(&x->s, "NAF_FQDN"), "--ca",
+	    e2e_env(&x->s, "AP_CA_CERT"), "--force", NULL });
+	ck_assert_msg(r.status == 0, "usim init --ca: %s", r.err);
+}
+
+/* Ks_NAF (base64) for `ua_id`, as `ue ks-naf` computes it. */
+static void
+ux_ks_naf_b64(struct ux *x, const char *ua_id, char *out, size_t size)
+{
+	struct e2e_run r;
+
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x->usim,
+	    "--json", "ks-naf", "--ua-id", ua_id, NULL });
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(e2e_json(r.out, "ks_naf_b64", out, size), 0);
+}
+
+/* put, get, delete with --digest on TLS 1.3, TLS 1.2 and HTTP/2. */
+START_TEST(ue_xcap_digest)
+{
+	static struct ux x;
+	static struct e2e_run r;
+	static char body[8192], line[2048];
+	char path[300], v[256], suite[16], want[300], pw[80];
+
+	ux_up(&x, NULL);
+	ux_usim_ca(&x);
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x.usim, "usim",
+	    "show", NULL });
+	ck_assert_int_eq(r.status, 0);
+	snprintf(want, sizeof(want), "ca        %s\n",
+	    e2e_env(&x.s, "AP_CA_CERT"));
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
+	snprintf(path, sizeof(path), "resource-lists/users/%s/digest", ALICE);
+	write_file(x.file, doc_v1);
+
+	/* 1. put on TLS 1.3: bootstraps first; Ks_NAF for 01 00 01 13 01 */
+	ux_run(&x, &r, (const char *[]){ "--json", NULL }, (const char *[]){
+	    "put", path, x.file, "--digest", NULL });
+	ck_assert_msg(r.status == 0, "put --digest: %d\n%s\n%s", r.status,
+	    r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "bootstrapping first"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"status\": 201"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"rebootstrapped\": false"));
+	ck_assert_int_eq(json_str(r.out, "auth", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "digest");
+	ck_assert_int_eq(json_str(r.out, "tls", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "1.3");
+	ck_assert_int_eq(json_str(r.out, "ua_id", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "0100011301");
+	wait_ev(BSF_LOG(&x), &x.bpos, "BSF-BOOTSTRAP-OK ", line, sizeof(line));
+	wait_ev(AP_LOG(&x), &x.apos, "AP-TLS-OK ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "auth=certificate") && strstr(line,
+	    "version=1.3") && strstr(line, "alpn=http/1.1"), "%s", line);
+	/* the request without credentials was answered 401 by the AP */
+	wait_ev(AP_LOG(&x), &x.apos, "AP-FORWARD ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "status=401") != NULL, "%s", line);
+	wait_ev(AP_LOG(&x), &x.apos, "AP-ZN-KEY-FETCHED ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "ua_id=0100011301") != NULL, "%s", line);
+	wait_ev(AP_LOG(&x), &x.apos, "AP-FORWARD ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "method=PUT") && strstr(line, "status=201")
+	    && strstr(line, "identity=" ALICE), "%s", line);
+	wait_ev(PR_LOG(&x), &x.ppos, "XCAP-PUT ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "user=" ALICE) && strstr(line,
+	    "created=yes"), "%s", line);
+
+	/* 2. get on TLS 1.2: the suite the AP picked names the key */
+	ux_run(&x, &r, (const char *[]){ "--json", NULL }, (const char *[]){
+	    "get", path, "--digest", "--tls1.2", NULL });
+	ck_assert_msg(r.status == 0, "get --tls1.2: %s", r.err);
+	ck_assert_int_eq(json_str(r.out, "body", body, sizeof(body)), 0);
+	ck_assert_str_eq(body, doc_v1);
+	ck_assert_int_eq(json_str(r.out, "tls", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "1.2");
+	ck_assert_int_eq(json_str(r.out, "suite", suite, sizeof(suite)), 0);
+	ck_assert_int_eq(json_str(r.out, "ua_id", v, sizeof(v)), 0);
+	snprintf(want, sizeof(want), "010001%s", suite);
+	ck_assert_str_eq(v, want);
+	wait_ev(AP_LOG(&x), &x.apos, "AP-ZN-KEY-FETCHED ", line, sizeof(line));
+	snprintf(want, sizeof(want), "ua_id=010001%s", suite);
+	ck_assert_msg(strcasestr(line, want) != NULL, "%s", line);
+	wait_ev(AP_LOG(&x), &x.apos, "method=GET ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "status=200") != NULL, "%s", line);
+
+	/* 3. HTTP/2 (ALPN h2): put and get */
+	write_file(x.file, doc_v2);
+	ux_run(&x, &r, (const char *[]){ "--json", NULL }, (const char *[]){
+	    "put", path, x.file, "--digest", "--http2", NULL });
+	ck_assert_msg(r.status == 0, "put --http2: %s %s", r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"status\": 200"));
+	ck_assert_int_eq(json_str(r.out, "http", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "HTTP/2");
+	wait_ev(AP_LOG(&x), &x.apos, "alpn=h2 ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "auth=certificate") != NULL, "%s", line);
+	ux_run(&x, &r, NULL, (const char *[]){ "get", path, "--digest",
+	    "--http2", NULL });
+	ck_assert_msg(r.status == 0, "get --http2: %s", r.err);
+	ck_assert_msg(strncmp(r.out, "HTTP/2 200\n", 11) == 0, "%s", r.out);
+	ck_assert_str_eq(strstr(r.out, "\n\n") + 2, doc_v2);
+
+	/* 4. --trace: challenge, Authorization, Authentication-Info,
+	 * rspauth; the password hidden, shown with --show-keys */
+	ux_ks_naf_b64(&x, "0100011301", pw, sizeof(pw));
+	ux_run(&x, &r, (const char *[]){ "--trace", NULL }, (const char *[]){
+	    "get", path, "--digest", NULL });
+	ck_assert_msg(r.status == 0, "get --trace: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "-> TLS 1.3 (server certificate) "
+	    "to 127.0.0.1"));
+	ck_assert_ptr_nonnull(strstr(r.err, "<- certificate verified: chains "
+	    "to the CA, names xcap.ims.example.org"));
+	ck_assert_ptr_nonnull(strstr(r.err, "<- WWW-Authenticate: Digest realm="
+	    "\"3GPP-bootstrapping@xcap.ims.example.org\""));
+	ck_assert_ptr_nonnull(strstr(r.err, "   challenge realm "
+	    "\"3GPP-bootstrapping@xcap.ims.example.org\" (the NAF we reached)"));
+	ck_assert_ptr_nonnull(strstr(r.err, "   NAF_Id   xcap.ims.example.org "
+	    "|| 0100011301"));
+	ck_assert_ptr_nonnull(strstr(r.err, "password base64(Ks_NAF) "
+	    "[hidden]"));
+	ck_assert_ptr_nonnull(strstr(r.err, "   Digest   response "));
+	ck_assert_ptr_nonnull(strstr(r.err, "-> Authorization: Digest "
+	    "username=\""));
+	ck_assert_ptr_nonnull(strstr(r.err, "qop=auth-int"));
+	ck_assert_ptr_nonnull(strstr(r.err, "<- Authentication-Info: "));
+	ck_assert_ptr_nonnull(strstr(r.err, " verified (method \"\", over the "
+	    "response body"));
+	ck_assert_ptr_null(strstr(r.err, pw));
+	ck_assert_ptr_null(strstr(r.out, pw));
+	ux_run(&x, &r, (const char *[]){ "--trace", "--show-keys", NULL },
+	    (const char *[]){ "get", path, "--digest", NULL });
+	ck_assert_int_eq(r.status, 0);
+	snprintf(want, sizeof(want), "password base64(Ks_NAF) %s\n", pw);
+	ck_assert_msg(strstr(r.err, want) != NULL, "no '%s' in the trace",
+	    want);
+
+	/* 5. delete, then 404 (exit 4; its rspauth verified too) */
+	ux_run(&x, &r, NULL, (const char *[]){ "delete", path, "--digest",
+	    "--tls1.2", NULL });
+	ck_assert_msg(r.status == 0, "delete: %s", r.err);
+	wait_ev(PR_LOG(&x), &x.ppos, "XCAP-DELETE ", line, sizeof(line));
+	ux_run(&x, &r, (const char *[]){ "--trace", NULL }, (const char *[]){
+	    "get", path, "--digest", NULL });
+	ck_assert_int_eq(r.status, 4);
+	ck_assert_ptr_nonnull(strstr(r.out, " 404 "));
+	ck_assert_ptr_nonnull(strstr(r.err, "verified (method"));
+	/* one bootstrapping for all of it, and the AP never logged a key */
+	ck_assert_int_ne(e2e_wait_log(BSF_LOG(&x), "BSF-BOOTSTRAP-OK ",
+	    &x.bpos, NULL, 0, 0), 0);
+	x.apos = 0;
+	ck_assert_int_ne(e2e_wait_log(AP_LOG(&x), pw, &x.apos, NULL, 0, 0),
+	    0);
+
+	/* 6. --ca on the command line, with no ca in the USIM */
+	e2e_run(&r, (const char *[]){ "/bin/sed", "-i", "/^ca = /d", x.usim,
+	    NULL });
+	ck_assert_int_eq(r.status, 0);
+	ux_run(&x, &r, NULL, (const char *[]){ "get", "xcap-caps/global/index",
+	    "--digest", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--digest needs the CA"));
+	ux_run(&x, &r, NULL, (const char *[]){ "get", "xcap-caps/global/index",
+	    "--digest", "--ca", e2e_env(&x.s, "AP_CA_CERT"), NULL });
+	ck_assert_msg(r.status == 0, "--ca: %s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "<xcap-caps"));
+	e2e_stack_down(&x.s);
+}
+END_TEST
+
+/* --digest: a B-TID the AP cannot get a key for (401 to the credentials:
+ * bootstrap again, answer again); certificate failures. */
+START_TEST(ue_xcap_digest_rebootstrap)
+{
+	static struct ux x;
+	static struct e2e_run r;
+	static char text[8192];
+	char path[300], line[2048], btid[300], btid2[300], other[300];
+
+	ux_up(&x, NULL);
+	ux_usim_ca(&x);
+	snprintf(path, sizeof(path), "resource-lists/users/%s/none", ALICE);
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x.usim,
+	    "--json", "bootstrap", NULL });
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(e2e_json(r.out, "btid", btid, sizeof(btid)), 0);
+	wait_ev(BSF_LOG(&x), &x.bpos, "BSF-BOOTSTRAP-OK ", line, sizeof(line));
+
+	/* 1. a B-TID the BSF never issued */
+	e2e_run(&r, (const char *[]){ "/bin/sed", "-i", "s/^btid = .*/btid = "
+	    "AAAAAAAAAAAAAAAAAAAAAA==@bsf.ims.example.org/", x.usim, NULL });
+	ck_assert_int_eq(r.status, 0);
+	ux_run(&x, &r, (const char *[]){ "--json", "-v", NULL },
+	    (const char *[]){ "get", path, "--digest", NULL });
+	/* 404: no such document, but authenticated that far */
+	ck_assert_msg(r.status == 4, "get: %d %s %s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"status\": 404"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"rebootstrapped\": true"));
+	ck_assert_ptr_nonnull(strstr(r.err, "the AP refused the Digest "
+	    "credentials of B-TID AAAAAAAAAAAAAAAAAAAAAA==@bsf.ims.example.org"));
+	ck_assert_ptr_nonnull(strstr(r.err, "bootstrapping again"));
+	ck_assert_ptr_nonnull(strstr(r.err, "TS 24.109 5.2.5"));
+	wait_ev(AP_LOG(&x), &x.apos, "AP-ZN-KEY-FAILED btid=\"AAAAAAAAAAAAAAAA"
+	    "AAAAAA==@bsf.ims.example.org\"", line, sizeof(line));
+	ck_assert_msg(strstr(line, "result=5403") != NULL, "%s", line);
+	wait_ev(AP_LOG(&x), &x.apos, "AP-DIGEST-FAIL ", line, sizeof(line));
+	ck_assert_msg(strstr(line, "status=401") != NULL, "%s", line);
+	wait_ev(BSF_LOG(&x), &x.bpos, "BSF-BOOTSTRAP-OK ", line, sizeof(line));
+	ck_assert_int_eq(json_str(r.out, "btid", btid2, sizeof(btid2)), 0);
+	ck_assert_str_ne(btid2, btid);
+	ck_assert_msg(strstr(line, btid2) != NULL, "%s", line);
+	wait_ev(AP_LOG(&x), &x.apos, "AP-ZN-KEY-FETCHED ", line, sizeof(line));
+	ck_assert_msg(strstr(line, btid2) != NULL, "%s", line);
+	slurp(x.usim, text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, btid2));
+	/* the ca key survived the USIM's rewrite */
+	ck_assert_ptr_nonnull(strstr(text, "\nca = "));
+
+	/* 2. the BSF gone: no re-bootstrap (exit 5) */
+	e2e_run(&r, (const char *[]){ "/bin/sed", "-i", "s/^btid = .*/btid = "
+	    "AAAAAAAAAAAAAAAAAAAAAA==@bsf.ims.example.org/", x.usim, NULL });
+	ux_run(&x, &r, (const char *[]){ "--bsf", "http://127.0.0.1:9", NULL },
+	    (const char *[]){ "get", path, "--digest", NULL });
+	ck_assert_int_eq(r.status, 5);
+	ck_assert_ptr_nonnull(strstr(r.err, "bootstrapping again"));
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x.usim,
+	    "bootstrap", NULL });
+	ck_assert_int_eq(r.status, 0);
+
+	/* 3. a CA that did not sign the AP's certificate: exit 3 */
+	snprintf(other, sizeof(other), "%s/other-ca", x.s.dir);
+	e2e_run(&r, (const char *[]){ "scripts/gen-certs", other,
+	    "xcap.ims.example.org", NULL });
+	ck_assert_msg(r.status == 0, "gen-certs: %s", r.err);
+	snprintf(other, sizeof(other), "%s/other-ca/ca.pem", x.s.dir);
+	ux_run(&x, &r, (const char *[]){ "-v", NULL }, (const char *[]){ "get",
+	    path, "--digest", "--ca", other, NULL });
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.err, "certificate verification failed: "
+	    "unknown CA"));
+	ck_assert_ptr_nonnull(strstr(r.err, "why: TS 33.222 5.3"));
+	ck_assert_ptr_null(strstr(r.out, "HTTP/"));
+	wait_ev(AP_LOG(&x), &x.apos, "AP-TLS-FAIL ", line, sizeof(line));
+	/* a name the certificate does not carry: exit 3 */
+	ux_run(&x, &r, (const char *[]){ "--naf-fqdn", "other.example.org",
+	    NULL }, (const char *[]){ "get", path, "--digest", NULL });
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.err, "name mismatch"));
+	/* a CA file that cannot be read: exit 2 */
+	ux_run(&x, &r, NULL, (const char *[]){ "get", path, "--digest",
+	    "--ca", "/nonexistent/ca.pem", NULL });
+	ck_assert_int_eq(r.status, 2);
+	/* nor at `usim init` */
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x.usim, "usim",
+	    "init", "--impi", e2e_env(&x.s, "IMPI"), "--k", e2e_env(&x.s, "K"),
+	    "--opc", e2e_env(&x.s, "OPC"), "--ca", "/nonexistent/ca.pem",
+	    "--force", NULL });
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--ca /nonexistent/ca.pem"));
+	e2e_stack_down(&x.s);
+}
+END_TEST
+
+/*
+ * A scripted AP: a forked GnuTLS server with the stack's certificate
+ * (which names NAF_FQDN), one connection, each request read whole (head
+ * and Content-Length body) and logged, then answered with the next of
+ * `answers`. It ends when the client closes, or after 30 s (alarm).
+ */
+struct fake_ap {
+	pid_t		pid;
+	uint16_t	port;
+	char		url[64];
+	char		log[300];
+};
+
+static int
+fake_read_request(gnutls_session_t sess, char *buf, size_t size,
+    size_t *have, size_t *used)
+{
+	char *end, *cl;
+	size_t head, need;
+	ssize_t n;
+
+	for (;;) {
+		buf[*have] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL) {
+			head = (size_t)(end - buf) + 4;
+			need = 0;
+			if ((cl = strcasestr(buf, "\r\nContent-Length:")) !=
+			    NULL && cl < end)
+				need = strtoul(cl + 17, NULL, 10);
+			if (*have >= head + need) {
+				*used = head + need;
+				return 0;
+			}
+		}
+		if (*have + 1 >= size)
+			return -1;
+		n = gnutls_record_recv(sess, buf + *have, size - 1 - *have);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n <= 0)
+			return -1;
+		*have += (size_t)n;
+	}
+}
+
+static void
+fake_ap_serve(int lfd, const char *dir, const char *log,
+    const char *const *answers)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t sess;
+	char cert[300], key[300], buf[65536];
+	size_t have = 0, used, i, off;
+	ssize_t n;
+	FILE *f;
+	int fd, ret;
+
+	alarm(30);
+	snprintf(cert, sizeof(cert), "%s/certs/server.pem", dir);
+	snprintf(key, sizeof(key), "%s/certs/server-key.pem", dir);
+	if ((f = fopen(log, "w")) == NULL ||
+	    (fd = accept(lfd, NULL, NULL)) < 0 ||
+	    gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_certificate_set_x509_key_file(cred, cert, key,
+	    GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_init(&sess, GNUTLS_SERVER) < 0 ||
+	    gnutls_set_default_priority(sess) < 0 ||
+	    gnutls_credentials_set(sess, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+		_exit(2);
+	gnutls_transport_set_int(sess, fd);
+	do {
+		ret = gnutls_handshake(sess);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret < 0)
+		_exit(3);
+	for (i = 0; answers[i] != NULL; i++) {
+		if (fake_read_request(sess, buf, sizeof(buf), &have, &used) !=
+		    0)
+			break;
+		fprintf(f, "%.*s\n=====\n", (int)used, buf);
+		fflush(f);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		for (off = 0; off < strlen(answers[i]); off += (size_t)n) {
+			n = gnutls_record_send(sess, answers[i] + off,
+			    strlen(answers[i]) - off);
+			if (n <= 0)
+				_exit(4);
+		}
+	}
+	/* until the client is done */
+	while ((n = gnutls_record_recv(sess, buf, sizeof(buf))) > 0 ||
+	    n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+		;
+	fclose(f);
+	_exit(0);
+}
+
+static void
+fake_ap_start(struct fake_ap *fa, const struct e2e_stack *s, const char *name,
+    const char *const *answers)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &sl), 0);
+	fa->port = ntohs(sin.sin_port);
+	snprintf(fa->url, sizeof(fa->url), "https://127.0.0.1:%u", fa->port);
+	snprintf(fa->log, sizeof(fa->log), "%s/fake-ap-%s.log", s->dir, name);
+	fa->pid = fork();
+	ck_assert_int_ge(fa->pid, 0);
+	if (fa->pid == 0)
+		fake_ap_serve(lfd, s->dir, fa->log, answers);
+	e2e_sweep_note(NULL, fa->pid);
+	close(lfd);
+}
+
+/* Wait for the fake AP to end; its request log into `log`. */
+static void
+fake_ap_end(struct fake_ap *fa, char *log, size_t size)
+{
+	int st;
+
+	ck_assert(waitpid(fa->pid, &st, 0) == fa->pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fake AP: "
+	    "status 0x%x", st);
+	slurp(fa->log, log, size);
+}
+
+static int
+count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+#define FAKE_401(chal)							\
+	"HTTP/1.1 401 Unauthorized\r\n" chal "Content-Length: 0\r\n\r\n"
+#define FAKE_REALM	"3GPP-bootstrapping@xcap.ims.example.org"
+
+/* --digest against a scripted AP: what the UE refuses and answers. */
+START_TEST(ue_xcap_digest_fake_ap)
+{
+	static struct ux x;
+	static struct e2e_run r;
+	static char log[65536];
+	struct fake_ap fa;
+	char btid[300], line[2048];
+	long bpos;
+
+	ux_up(&x, NULL);
+	ux_usim_ca(&x);
+	e2e_run(&r, (const char *[]){ e2e_prog("ue"), "--usim", x.usim,
+	    "--json", "bootstrap", NULL });
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(e2e_json(r.out, "btid", btid, sizeof(btid)), 0);
+	wait_ev(BSF_LOG(&x), &x.bpos, "BSF-BOOTSTRAP-OK ", line, sizeof(line));
+
+	/* 1. a bootstrapping realm of another NAF: refused, no credentials
+	 * sent (GBA.md 3.1: the UE checks the FQDN) */
+	fake_ap_start(&fa, &x.s, "foreign", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Digest realm=\"3GPP-bootstrapping@"
+	    "evil.example.org\", nonce=\"bm9uY2UxMjM0NTY3ODkw\", qop=\"auth\", "
+	    "algorithm=MD5\r\n"), NULL });
+	ux_run(&x, &r, (const char *[]){ "-v", NULL }, (const char *[]){ "get",
+	    "xcap-caps/global/index", "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 3, "foreign realm: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "the AP asks for the key of another "
+	    "NAF: realm \"3GPP-bootstrapping@evil.example.org\""));
+	ck_assert_ptr_nonnull(strstr(r.err, "GBA.md 3.1"));
+	fake_ap_end(&fa, log, sizeof(log));
+	ck_assert_int_eq(count_str(log, "\n=====\n"), 1);
+	ck_assert_ptr_null(strcasestr(log, "Authorization:"));
+
+	/* 2. several fields and challenges: the bootstrapping realm of this
+	 * NAF is answered (qop auth-int, its nonce, opaque echoed); then an
+	 * rspauth that does not verify: exit 3, the body not shown */
+	fake_ap_start(&fa, &x.s, "rspauth", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Basic realm=\"legacy\"\r\n"
+	    "WWW-Authenticate: Digest realm=\"3GPP-bootstrapping-uicc@xcap.ims."
+	    "example.org\", nonce=\"uicc-nonce\", qop=\"auth\", Digest realm=\""
+	    FAKE_REALM "\", nonce=\"the-right-nonce\", qop=\"auth,auth-int\", "
+	    "algorithm=MD5, opaque=\"op-1\"\r\n"),
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Authentication-Info: qop=auth-int, rspauth=\""
+	    "00000000000000000000000000000000\", cnonce=\"x\", nc=00000001\r\n"
+	    "Content-Length: 12\r\n\r\nsecret-body\n", NULL });
+	ux_run(&x, &r, (const char *[]){ "-v", NULL }, (const char *[]){ "get",
+	    "xcap-caps/global/index", "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 3, "bad rspauth: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "Authentication-Info echoes another "
+	    "qop, cnonce or nc"));
+	ck_assert_ptr_null(strstr(r.out, "secret-body"));
+	fake_ap_end(&fa, log, sizeof(log));
+	ck_assert_int_eq(count_str(log, "\n=====\n"), 2);
+	snprintf(line, sizeof(line), "Authorization: Digest username=\"%s\", "
+	    "realm=\"" FAKE_REALM "\", nonce=\"the-right-nonce\", "
+	    "uri=\"/xcap-root/xcap-caps/global/index\", response=\"", btid);
+	ck_assert_msg(strstr(log, line) != NULL, "%s", log);
+	ck_assert_ptr_nonnull(strstr(log, ", qop=auth-int, nc=00000001, "
+	    "cnonce=\""));
+	ck_assert_ptr_nonnull(strstr(log, ", opaque=\"op-1\""));
+	ck_assert_ptr_null(strstr(log, "uicc-nonce"));
+
+	/* 3. the right echoes but a wrong rspauth: "could not prove" */
+	fake_ap_start(&fa, &x.s, "rspauth2", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"n-4\", qop=\"auth\"\r\n"),
+	    "HTTP/1.1 200 OK\r\nAuthentication-Info: rspauth=\""
+	    "00000000000000000000000000000000\"\r\n"
+	    "Content-Length: 12\r\n\r\nsecret-body\n", NULL });
+	ux_run(&x, &r, (const char *[]){ "-v", NULL }, (const char *[]){ "get",
+	    "xcap-caps/global/index", "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 3, "bad rspauth: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "the AP could not prove it knows "
+	    "Ks_NAF"));
+	ck_assert_ptr_nonnull(strstr(r.err, "why: RFC 7616 3.5"));
+	ck_assert_ptr_null(strstr(r.out, "secret-body"));
+	fake_ap_end(&fa, log, sizeof(log));
+
+	/* 4. a 200 with no Authentication-Info at all: exit 3 too */
+	fake_ap_start(&fa, &x.s, "noinfo", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"n-3\", qop=\"auth\"\r\n"),
+	    "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nsecret-body\n",
+	    NULL });
+	ux_run(&x, &r, NULL, (const char *[]){ "get", "xcap-caps/global/index",
+	    "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 3, "no rspauth: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "carries no Authentication-Info"));
+	ck_assert_ptr_null(strstr(r.out, "secret-body"));
+	fake_ap_end(&fa, log, sizeof(log));
+	ck_assert_ptr_nonnull(strstr(log, ", qop=auth, nc=00000001"));
+
+	/* 5. stale=true answered once more without bootstrapping, a second
+	 * stale: exit 4 */
+	bpos = e2e_log_size(BSF_LOG(&x));
+	fake_ap_start(&fa, &x.s, "stale", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"n-1\", qop=\"auth\"\r\n"),
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"n-2\", qop=\"auth\", stale=true\r\n"),
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"n-3\", qop=\"auth\", stale=TRUE\r\n"), NULL });
+	ux_run(&x, &r, NULL, (const char *[]){ "get", "xcap-caps/global/index",
+	    "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 4, "stale: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "stale too"));
+	fake_ap_end(&fa, log, sizeof(log));
+	ck_assert_int_eq(count_str(log, "\n=====\n"), 3);
+	ck_assert_ptr_nonnull(strstr(log, "nonce=\"n-2\""));
+	snprintf(line, sizeof(line), "username=\"%s\"", btid);
+	ck_assert_int_eq(count_str(log, line), 2);
+	ck_assert_int_ne(e2e_wait_log(BSF_LOG(&x), "BSF-BOOTSTRAP-OK ", &bpos,
+	    NULL, 0, 0), 0);
+
+	/* 6. the credentials refused, and again after a fresh bootstrap:
+	 * exit 3 */
+	fake_ap_start(&fa, &x.s, "refused", (const char *[]){
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"r-1\", qop=\"auth-int\"\r\n"),
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"r-2\", qop=\"auth-int\"\r\n"),
+	    FAKE_401("WWW-Authenticate: Digest realm=\"" FAKE_REALM "\", "
+	    "nonce=\"r-3\", qop=\"auth-int\"\r\n"), NULL });
+	ux_run(&x, &r, NULL, (const char *[]){ "get", "xcap-caps/global/index",
+	    "--digest", "--ap", fa.url, NULL });
+	ck_assert_msg(r.status == 3, "refused: %d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "bootstrapping again"));
+	ck_assert_ptr_nonnull(strstr(r.err, "still refuses the Digest "
+	    "credentials after a fresh bootstrap"));
+	fake_ap_end(&fa, log, sizeof(log));
+	wait_ev(BSF_LOG(&x), &bpos, "BSF-BOOTSTRAP-OK ", line, sizeof(line));
+	/* the third request carried the new B-TID */
+	ck_assert_ptr_nonnull(strstr(log, "nonce=\"r-2\""));
+	snprintf(line, sizeof(line), "username=\"%s\"", btid);
+	ck_assert_int_eq(count_str(log, line), 1);
+	ck_assert_int_eq(count_str(log, "\n=====\n"), 3);
+	e2e_stack_down(&x.s);
+}
+END_TEST
+
 Suite *
 suite_e2e_ue_xcap(void)
 {
@@ -722,6 +1314,9 @@ suite_e2e_ue_xcap(void)
 	tcase_add_test(tc, ue_xcap_rebootstrap);
 	tcase_add_test(tc, ue_xcap_trace);
 	tcase_add_test(tc, ue_xcap_failures);
+	tcase_add_test(tc, ue_xcap_digest);
+	tcase_add_test(tc, ue_xcap_digest_rebootstrap);
+	tcase_add_test(tc, ue_xcap_digest_fake_ap);
 	suite_add_tcase(s, tc);
 	return s;
 }
