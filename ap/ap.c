@@ -234,6 +234,7 @@ main(int argc, char **argv)
 {
 	struct daemon_args a;
 	struct ap_conf c;
+	char err[512];
 	int rc;
 
 	rc = daemon_args_parse(&a, "ap", argc, argv, usage, NULL, NULL, NULL);
@@ -247,6 +248,11 @@ main(int argc, char **argv)
 	if (daemon_config(&a, ap_conf_opts, &c, 1) != 0)
 		return 2;
 	if (a.check) {
+		if (ap_ua_check(&c, err, sizeof(err)) != 0) {
+			fprintf(stderr, "ap: %s\n", err);
+			secret_wipe(&c, sizeof(c));
+			return 2;
+		}
 		if (a.verbose > 0)
 			conf_dump(ap_conf_opts, &c, stdout);
 		printf("ap: configuration OK\n");

@@ -228,6 +228,9 @@ struct ap_ua	*ap_ua_new(struct event_base *base, const struct ap_conf *c,
  * over TLS. Returns 0, or -1 (fd closed). */
 int		 ap_ua_upgrade(struct ap_ua *ua, evutil_socket_t fd,
 		    const char *peer, const char *head, size_t len);
+/* For `ap -n`: refuse what ap_ua_new() would (NAF names, the key pair,
+ * the password file...) without opening listeners. 0, or -1 with err. */
+int		 ap_ua_check(const struct ap_conf *c, char *err, size_t errlen);
 /* Stop accepting; connections in their handshake are closed. */
 void		 ap_ua_close(struct ap_ua *ua);
 void		 ap_ua_free(struct ap_ua *ua);

@@ -130,11 +130,18 @@ handle(struct pconn *pc, char *h, size_t extra)
 	struct ap_plain *p = pc->p;
 	char *line, *next, *colon, *sp1, *sp2, *method, *target, *version;
 	const char *upgrade = NULL, *connection = NULL, *host = NULL;
-	int body = 0, nhost = 0;
+	int body = 0, nhost = 0, n;
 	char loc[1024], hdr[1200];
-	size_t rlen = 0;
+	size_t rlen = 0, cap;
 
-	if ((pc->replay = malloc(strlen(h) + 64)) == NULL) {
+	/*
+	 * The replay is the head again, minus the upgrade fields: each line
+	 * grows by at most two octets (a CR, the space after the colon)
+	 * and is at least two long, so twice the head always fits. Measured
+	 * here, before the parsing below cuts `h` into strings.
+	 */
+	cap = 2 * strlen(h) + 64;
+	if ((pc->replay = malloc(cap)) == NULL) {
 		reply(pc, 503, NULL, "out of memory");
 		return;
 	}
@@ -158,8 +165,10 @@ handle(struct pconn *pc, char *h, size_t extra)
 		log_plain(pc, method, target, 505);
 		return;
 	}
-	rlen = (size_t)snprintf(pc->replay, strlen(h) + 64, "%s %s %s\r\n",
-	    method, target, version);
+	n = snprintf(pc->replay, cap, "%s %s %s\r\n", method, target, version);
+	if (n < 0 || (size_t)n >= cap)
+		goto toolong;
+	rlen = (size_t)n;
 	/* fields: keep all but the hop-by-hop ones for the replay */
 	for (line = next; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
@@ -189,17 +198,26 @@ handle(struct pconn *pc, char *h, size_t extra)
 				host = colon;
 				nhost++;
 			}
-			rlen += (size_t)sprintf(pc->replay + rlen, "%s: %s\r\n",
-			    line, colon);
+			n = snprintf(pc->replay + rlen, cap - rlen,
+			    "%s: %s\r\n", line, colon);
+			if (n < 0 || (size_t)n >= cap - rlen)
+				goto toolong;
+			rlen += (size_t)n;
 		}
 	}
-	rlen += (size_t)sprintf(pc->replay + rlen, "\r\n");
+	if (cap - rlen < 3)
+		goto toolong;
+	memcpy(pc->replay + rlen, "\r\n", 3);
+	rlen += 2;
 	pc->replay_len = rlen;
 	if (upgrade != NULL && has_token(upgrade, "TLS/1.", 1)) {
 		if (connection == NULL || !has_token(connection, "upgrade", 0)) {
-			reply(pc, 400, NULL, "Upgrade needs \"Connection: "
-			    "Upgrade\" (RFC 2817 3.1)");
-			log_plain(pc, method, target, 400);
+			/* an Upgrade field not named in Connection is not an
+			 * upgrade request (RFC 9110 §7.8): a plain request */
+			reply(pc, 426, "Upgrade: TLS/1.0, HTTP/1.1\r\n",
+			    "to upgrade, send \"Upgrade: TLS/1.0\" with "
+			    "\"Connection: Upgrade\" (RFC 2817 3.1)");
+			log_plain(pc, method, target, 426);
 			return;
 		}
 		if (body || extra > 0) {
@@ -248,6 +266,11 @@ handle(struct pconn *pc, char *h, size_t extra)
 	    "only over TLS: send \"Upgrade: TLS/1.0\" with \"Connection: "
 	    "Upgrade\" (RFC 2817), or use https");
 	log_plain(pc, method, target, 426);
+	return;
+toolong:
+	/* cannot happen (see `cap`); refuse rather than replay a cut head */
+	reply(pc, 431, NULL, "request head too large");
+	log_plain(pc, method, target, 431);
 }
 
 static void

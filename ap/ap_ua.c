@@ -538,6 +538,19 @@ log_forward(const struct fwd *f, int status)
 	    st, "ms", ms, (char *)NULL);
 }
 
+/* AP-FORWARD for a request the AP answered itself, before any identity
+ * was chosen (`r` may be gone after the answer: log first). */
+static void
+log_local(const struct http_req *r, int status)
+{
+	char st[8];
+
+	snprintf(st, sizeof(st), "%d", status);
+	log_event("AP-FORWARD", "peer", http_req_peer(r), "method",
+	    http_req_method(r), "target", http_req_target(r), "identity", "-",
+	    "status", st, "ms", "0", (char *)NULL);
+}
+
 /* Answer the request of `f` with a text body and free `f`. */
 static void
 fwd_answer(struct fwd *f, int status, const char *text)
@@ -1044,6 +1057,7 @@ on_request(struct http_req *r, void *arg)
 	struct fwd *f;
 
 	if (s == NULL) {
+		log_local(r, 500);
 		text_answer(r, 500, "no session for this connection");
 		return;
 	}
@@ -1051,10 +1065,12 @@ on_request(struct http_req *r, void *arg)
 	    strcmp(http_req_method(r), "OPTIONS") == 0) {
 		/* RFC 2817 §3.2's upgrade request, replayed after TLS */
 		http_resp_header(r, "Allow", "GET, PUT, DELETE, HEAD, OPTIONS");
+		log_local(r, 200);
 		http_respond(r, 200, NULL, NULL, 0);
 		return;
 	}
 	if (http_req_target(r)[0] != '/') {
+		log_local(r, 400);
 		text_answer(r, 400, "the request target must be a path "
 		    "(origin-form, RFC 9112 3.2.1)");
 		return;
@@ -1067,12 +1083,14 @@ on_request(struct http_req *r, void *arg)
 			hostname[strcspn(hostname, ":")] = '\0';
 		other = naf_by_name(ua, hostname);
 		if (other != NULL && other != s->naf) {
+			log_local(r, 421);
 			text_answer(r, 421, "this connection was authenticated "
 			    "for %s, not %s", s->naf->fqdn, other->fqdn);
 			return;
 		}
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		log_local(r, 503);
 		text_answer(r, 503, "out of memory");
 		return;
 	}
@@ -1360,6 +1378,80 @@ ap_ua_new(struct event_base *base, const struct ap_conf *c, struct ap_zn *zn,
 fail:
 	ap_ua_free(ua);
 	return NULL;
+}
+
+int
+ap_ua_check(const struct ap_conf *c, char *err, size_t errlen)
+{
+	struct event_base *base;
+	struct ap_ua *ua;
+	struct ap_htdigest *h;
+	struct tls_server_cfg tcfg;
+	struct tls_server *t;
+	size_t i;
+	int rc = -1;
+
+	/* what ap_ua_new() would refuse, short of binding the listeners:
+	 * the NAFs, the key pair (loaded), the password file (read) */
+	if ((base = event_base_new()) == NULL ||
+	    (ua = calloc(1, sizeof(*ua))) == NULL) {
+		if (base != NULL)
+			event_base_free(base);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ua->base = base;
+	ua->c = c;
+	if ((c->ua_cert_file[0] == '\0') != (c->ua_key_file[0] == '\0')) {
+		snprintf(err, errlen, "ua.cert_file and ua.key_file go "
+		    "together");
+		goto done;
+	}
+	if (naf_init(ua, &ua->nafs[0], c->naf_fqdn, &c->as_upstream, c->as_h2,
+	    c->as_secret, c->as_host, 1, 1, err, errlen) != 0)
+		goto done;
+	for (i = 0; i < AP_EXTRA_NAFS; i++)
+		if (c->naf[i].fqdn[0] != '\0' && naf_init(ua,
+		    &ua->nafs[ua->nnafs], c->naf[i].fqdn, &c->naf[i].upstream,
+		    c->naf[i].h2, c->naf[i].secret, c->naf[i].host,
+		    c->naf[i].psk, c->naf[i].digest, err, errlen) != 0)
+			goto done;
+	if (c->ua_cert_file[0] != '\0') {
+		memset(&tcfg, 0, sizeof(tcfg));
+		tcfg.priority = c->ua_priority[0] != '\0' ? c->ua_priority :
+		    TLS_PRIORITY_CERT_DEFAULT;
+		tcfg.cert_file = c->ua_cert_file;
+		tcfg.key_file = c->ua_key_file;
+		if ((t = tls_server_new(base, &tcfg, on_lookup, on_ready,
+		    on_fail, ua, err, errlen)) == NULL)
+			goto done;
+		tls_server_free(t);
+	}
+	if (c->ua_htdigest_file[0] != '\0') {
+		if (c->ua_cert_file[0] == '\0') {
+			snprintf(err, errlen, "ua.htdigest_file needs a server "
+			    "certificate (ua.cert_file)");
+			goto done;
+		}
+		if ((h = ap_htdigest_load(c->ua_htdigest_file, err,
+		    errlen)) == NULL)
+			goto done;
+		ap_htdigest_free(h);
+	}
+	if (c->http_redirect[0] != '\0' &&
+	    strncmp(c->http_redirect, "https://", 8) != 0) {
+		snprintf(err, errlen, "http.redirect must be an https:// URL");
+		goto done;
+	}
+	rc = 0;
+done:
+	for (i = 0; i < NAFS_MAX; i++) {
+		upstream_free(ua->nafs[i].up);
+		upstream_free(ua->nafs[i].up2);
+	}
+	free(ua);
+	event_base_free(base);
+	return rc;
 }
 
 void

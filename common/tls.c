@@ -1279,8 +1279,13 @@ fail:
 	return -1;
 }
 
-struct tls_client *
-tls_client_psk_connect(const struct tls_client_cfg *cfgin, int *alert,
+/*
+ * The PSK handshake of tls_client_psk_connect() (fd < 0: connect first) and
+ * tls_client_psk_start() (fd: a connected socket, the session's from now
+ * on, closed on failure too).
+ */
+static struct tls_client *
+psk_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
     char *err, size_t errlen)
 {
 	struct tls_client_cfg cfg = *cfgin;
@@ -1298,15 +1303,19 @@ tls_client_psk_connect(const struct tls_client_cfg *cfgin, int *alert,
 	if (cfg.identity == NULL || (cfg.key_cb == NULL && (cfg.key == NULL ||
 	    cfg.keylen == 0))) {
 		set_err(err, errlen, "%s", "PSK identity and key needed");
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		set_err(err, errlen, "%s", "out of memory");
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	c->fd = -1;
+	c->fd = fd;
 	c->timeout_ms = cfg.timeout_ms;
-	if ((c->fd = cli_connect(&cfg, err, errlen)) < 0)
+	if (c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0)
 		goto out;
 	if (gnutls_psk_allocate_client_credentials(&c->cred) < 0)
 		goto nomem;
@@ -1401,6 +1410,26 @@ out:
 	return NULL;
 }
 
+struct tls_client *
+tls_client_psk_connect(const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	return psk_client(-1, cfg, alert, err, errlen);
+}
+
+struct tls_client *
+tls_client_psk_start(int fd, const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	if (fd < 0) {
+		if (alert != NULL)
+			*alert = -1;
+		set_err(err, errlen, "%s", "no socket");
+		return NULL;
+	}
+	return psk_client(fd, cfg, alert, err, errlen);
+}
+
 /* Why the server's certificate was refused, in words: `status` is
  * gnutls_session_get_verify_cert_status(). */
 static void
@@ -1441,8 +1470,13 @@ verify_status_text(unsigned status, char *buf, size_t len)
 		snprintf(buf, len, "status 0x%x", status);
 }
 
-struct tls_client *
-tls_client_cert_connect(const struct tls_client_cfg *cfgin, int *alert,
+/*
+ * The certificate handshake of tls_client_cert_connect() (fd < 0: connect
+ * first) and tls_client_cert_start() (fd: a connected socket, the
+ * session's from now on, closed on failure too).
+ */
+static struct tls_client *
+cert_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
     char *err, size_t errlen)
 {
 	struct tls_client_cfg cfg = *cfgin;
@@ -1462,17 +1496,18 @@ tls_client_cert_connect(const struct tls_client_cfg *cfgin, int *alert,
 	if (cfg.ca_file == NULL || name == NULL || name[0] == '\0') {
 		set_err(err, errlen, "%s",
 		    "a CA file and a name to verify are needed");
-		return NULL;
+		goto refuse;
 	}
 	if (strlen(name) > TLS_SNI_MAX) {
 		set_err(err, errlen, "%s", "name to verify too long");
-		return NULL;
+		goto refuse;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		set_err(err, errlen, "%s", "out of memory");
-		return NULL;
+		goto refuse;
 	}
-	c->fd = -1;
+	/* owned by `c` from here: tls_client_free() closes it */
+	c->fd = fd;
 	c->timeout_ms = cfg.timeout_ms;
 	/* GnuTLS keeps the pointer given to gnutls_session_set_verify_cert() */
 	snprintf(c->verify_name, sizeof(c->verify_name), "%s", name);
@@ -1487,7 +1522,7 @@ tls_client_cert_connect(const struct tls_client_cfg *cfgin, int *alert,
 		    gnutls_strerror(ret) : "no certificate in it");
 		goto out;
 	}
-	if ((c->fd = cli_connect(&cfg, err, errlen)) < 0)
+	if (c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0)
 		goto out;
 	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0) {
 		c->sess = NULL;
@@ -1577,6 +1612,30 @@ out:
 	c->sess = NULL;
 	tls_client_free(c);
 	return NULL;
+refuse:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+struct tls_client *
+tls_client_cert_connect(const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	return cert_client(-1, cfg, alert, err, errlen);
+}
+
+struct tls_client *
+tls_client_cert_start(int fd, const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	if (fd < 0) {
+		if (alert != NULL)
+			*alert = -1;
+		set_err(err, errlen, "%s", "no socket");
+		return NULL;
+	}
+	return cert_client(fd, cfg, alert, err, errlen);
 }
 
 int

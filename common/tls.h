@@ -298,6 +298,24 @@ struct tls_client *tls_client_psk_connect(const struct tls_client_cfg *cfg,
 struct tls_client *tls_client_cert_connect(const struct tls_client_cfg *cfg,
 	    int *alert, char *err, size_t errlen);
 
+/*
+ * The same two handshakes on a stream socket the caller connected already
+ * (in blocking mode, as tls_client_psk_connect() leaves its own), e.g.
+ * after "101 Switching Protocols" on an HTTP connection that asked for TLS
+ * (RFC 2817 §3): no octet of the server's TLS may have been read from
+ * `fd` yet. `fd` is the session's from the call on: tls_client_free()
+ * closes it, and so does a failure (NULL returned). cfg->addr and
+ * cfg->port are ignored; `timeout_ms` bounds the handshake and each read.
+ * Returns and errors as tls_client_psk_connect() and
+ * tls_client_cert_connect().
+ */
+struct tls_client *tls_client_psk_start(int fd,
+	    const struct tls_client_cfg *cfg, int *alert, char *err,
+	    size_t errlen);
+struct tls_client *tls_client_cert_start(int fd,
+	    const struct tls_client_cfg *cfg, int *alert, char *err,
+	    size_t errlen);
+
 /* Write all `len` octets. Returns 0 or -1. */
 int	tls_client_write(struct tls_client *c, const void *data, size_t len);
 

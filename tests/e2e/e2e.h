@@ -127,5 +127,6 @@ Suite		*suite_e2e_presence(void);
 Suite		*suite_e2e_presence2(void);
 Suite		*suite_e2e_ue_xcap(void);
 Suite		*suite_e2e_ap(void);
+Suite		*suite_e2e_ap2(void);
 
 #endif

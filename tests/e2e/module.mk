@@ -10,7 +10,8 @@ E2E_SRCS := \
 	tests/e2e/test_presence.c \
 	tests/e2e/test_presence2.c \
 	tests/e2e/test_ue_xcap.c \
-	tests/e2e/test_ap.c
+	tests/e2e/test_ap.c \
+	tests/e2e/test_ap2.c
 
 E2E_OBJS := $(E2E_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(E2E_OBJS:.o=.d)
