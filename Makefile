@@ -96,10 +96,13 @@ check-unit: $(BUILD)/tests/unit-tests $(UNIT_EXTRA_BINS) $(PROGRAMS)
 	UTSTACK_BUILD=$(BUILD) UTSTACK_VECTORS=tests/vectors $(BUILD)/tests/unit-tests
 	@set -e; for t in $(UNIT_EXTRA_BINS); do echo $$t; UTSTACK_BUILD=$(BUILD) $$t; done
 
-# The whole programs on loopback (scripts/stack with UTSTACK_BUILD).
+# The whole programs on loopback (scripts/stack with UTSTACK_BUILD): the
+# Check suites, then the declarative cases of tests/e2e/cases/ (two at a
+# time, each on its own stack).
 .PHONY: check-e2e
-check-e2e: $(BUILD)/tests/e2e-tests $(PROGRAMS)
+check-e2e: $(BUILD)/tests/e2e-tests $(BUILD)/tests/dia-probe $(PROGRAMS)
 	UTSTACK_BUILD=$(BUILD) $(BUILD)/tests/e2e-tests
+	UTSTACK_BUILD=$(BUILD) tests/e2e/run-cases.sh
 
 # Scripts against independent peers (tshark, ...): exit 77 means the tool
 # is missing here and the script was skipped (it says why).

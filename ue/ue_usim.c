@@ -386,9 +386,11 @@ usim_show(const struct ue_opts *o)
 	} else {
 		printf("usim      %s\nimpi      %s\n", path, u.impi);
 		printf("k, opc    %s\n", o->show_keys ? "" : "[hidden]");
-		if (o->show_keys)
-			printf("k         %s\nopc       %s\n",
-			    hex_encode(u.k, 16, hex), hex_encode(u.opc, 16, hex));
+		if (o->show_keys) {
+			/* one buffer: one hex_encode() per printf */
+			printf("k         %s\n", hex_encode(u.k, 16, hex));
+			printf("opc       %s\n", hex_encode(u.opc, 16, hex));
+		}
 		printf("amf       %s\nseq       %s\n", hex_encode(u.amf, 2, hex),
 		    u.seq);
 		if (u.impu[0] != '\0')

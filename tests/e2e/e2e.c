@@ -590,9 +590,9 @@ main(void)
 	srunner_add_suite(sr, suite_e2e_conformance());
 	srunner_add_suite(sr, suite_e2e_presence());
 	srunner_add_suite(sr, suite_e2e_presence2());
-	srunner_add_suite(sr, suite_e2e_ue_xcap());
 	srunner_add_suite(sr, suite_e2e_ap());
 	srunner_add_suite(sr, suite_e2e_ap2());
+	srunner_add_suite(sr, suite_e2e_ue_xcap());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -125,8 +125,8 @@ Suite		*suite_e2e_bsf(void);
 Suite		*suite_e2e_conformance(void);
 Suite		*suite_e2e_presence(void);
 Suite		*suite_e2e_presence2(void);
-Suite		*suite_e2e_ue_xcap(void);
 Suite		*suite_e2e_ap(void);
 Suite		*suite_e2e_ap2(void);
+Suite		*suite_e2e_ue_xcap(void);
 
 #endif
