@@ -20,6 +20,7 @@
 #include "dia_peer.h"
 #include "e2e.h"
 #include "hex.h"
+#include "httpc.h"
 #include "log.h"
 
 const char *
@@ -597,4 +598,128 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* ---- event lines with keys ----------------------------------------------- */
+
+
+/* "key=value" with the value written as common/log writes it: in double
+ * quotes with \" and \\ escapes when it is empty or holds a space, '"',
+ * '=', '\' or a control character (B-TIDs end in base64 '=' padding).
+ * Static storage, eight at a time. */
+const char *
+e2e_kv(const char *key, const char *value)
+{
+	static char ring[8][600];
+	static int next;
+	char *o = ring[next++ % 8];
+	const unsigned char *p;
+	size_t n;
+	int quote = *value == '\0';
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '=' ||
+		    *p == '\\')
+			quote = 1;
+	n = (size_t)snprintf(o, 600, "%s=%s", key, quote ? "\"" : "");
+	for (p = (const unsigned char *)value; *p != '\0' && n + 6 < 600;
+	    p++) {
+		if (!quote || (*p > 0x20 && *p < 0x7f && *p != '"' &&
+		    *p != '\\') || *p == ' ' || *p == '=')
+			o[n++] = (char)*p;
+		else if (*p == '"' || *p == '\\') {
+			o[n++] = '\\';
+			o[n++] = (char)*p;
+		} else
+			n += (size_t)snprintf(o + n, 600 - n, "\\x%02x", *p);
+	}
+	if (quote)
+		o[n++] = '"';
+	o[n] = '\0';
+	return o;
+}
+
+int
+e2e_has_all(const char *line, const char *const *need)
+{
+	int i;
+
+	for (i = 0; need[i] != NULL; i++)
+		if (strstr(line, need[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Wait for a line of `log` after *pos holding every string of `need`
+ * (NULL-terminated; need[0] is the event name). On success *pos moves
+ * past it and the line is in `line`. Returns 0, or -1 after E2E_WAIT_MS.
+ */
+int
+e2e_wait_ev(const char *log, long *pos, char *line, size_t size,
+    const char *const *need)
+{
+	long deadline = httpc_now_ms() + E2E_WAIT_MS, left;
+	char ev[128];
+
+	snprintf(ev, sizeof(ev), "%s ", need[0]);
+	while ((left = deadline - httpc_now_ms()) > 0) {
+		if (e2e_wait_log(log, ev, pos, line, size, (int)left) != 0)
+			return -1;
+		if (e2e_has_all(line, need + 1))
+			return 0;
+	}
+	return -1;
+}
+
+/* Lines of `log` after `from` holding every string of `need`. */
+int
+e2e_count_ev(const char *log, long from, const char *const *need)
+{
+	char line[E2E_LINE_MAX];
+	FILE *f;
+	int n = 0;
+
+	if ((f = fopen(log, "r")) == NULL)
+		return -1;
+	if (fseek(f, from, SEEK_SET) == 0)
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (e2e_has_all(line, need))
+				n++;
+	fclose(f);
+	return n;
+}
+
+/* The last line of `log` holding `what` (for failure messages). */
+const char *
+e2e_last_line(const char *log, const char *what)
+{
+	static char out[E2E_LINE_MAX];
+	char line[E2E_LINE_MAX];
+	FILE *f;
+
+	snprintf(out, sizeof(out), "(no line with %s in %s)", what, log);
+	if ((f = fopen(log, "r")) == NULL)
+		return out;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, what) != NULL)
+			snprintf(out, sizeof(out), "%s", line);
+	fclose(f);
+	return out;
+}
+
+/* Does the file hold `what` anywhere? */
+int
+e2e_file_has(const char *path, const char *what)
+{
+	char line[E2E_LINE_MAX];
+	FILE *f;
+	int found = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strcasestr(line, what) != NULL;
+	fclose(f);
+	return found;
 }

@@ -118,6 +118,38 @@ void		 e2e_bir(struct e2e_dia *d, const struct e2e_stack *s,
 		    const char *host, const char *btid, const char *naf_fqdn,
 		    const char *ua_hex, struct e2e_bia *out);
 
+/* ---- event lines with keys (tests of the AP and others) ---------------- */
+
+#define E2E_LINE_MAX	4096
+
+/* "key=value" as common/log writes it (quoted with \" and \\ escapes when
+ * the value is empty or holds a space, '"', '=', '\' or a control
+ * character). Static storage, eight at a time. */
+const char	*e2e_kv(const char *key, const char *value);
+/* 1 when `line` holds every string of the NULL-terminated `need`. */
+int		 e2e_has_all(const char *line, const char *const *need);
+/* Wait for a line of `log` after *pos holding every string of `need`
+ * (need[0] the event name); *pos moves past it, the line into `line`.
+ * 0, or -1 after E2E_WAIT_MS. */
+int		 e2e_wait_ev(const char *log, long *pos, char *line, size_t size,
+		    const char *const *need);
+/* Lines of `log` after offset `from` holding every string of `need`. */
+int		 e2e_count_ev(const char *log, long from,
+		    const char *const *need);
+/* The last line of `log` holding `what` (for failure messages); static. */
+const char	*e2e_last_line(const char *log, const char *what);
+/* 1 when the file holds `what` anywhere (case-insensitive). */
+int		 e2e_file_has(const char *path, const char *what);
+
+#define NEED(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define ASSERT_EV(log, pos, line, ...) do {				\
+	const char *const *need_ = NEED(__VA_ARGS__);			\
+	ck_assert_msg(e2e_wait_ev((log), (pos), (line), sizeof(line),	\
+	    need_) == 0, "no %s line with the expected keys in %s; "	\
+	    "last one: %s", need_[0], (log),				\
+	    e2e_last_line((log), need_[0]));				\
+} while (0)
+
 Suite		*suite_e2e_hss(void);
 Suite		*suite_e2e_ue(void);
 Suite		*suite_e2e_interop(void);

@@ -83,7 +83,6 @@
 #define HEAD_MAX	16384
 #define BODY_MAX	65536
 #define IN_MAX		(HEAD_MAX + BODY_MAX + 4096)
-#define LINE_MAX_	4096
 
 /* The decision table's TLS 1.2 suites, each forced by the client's
  * priority (the same strings as tests/unit/test_tls.c). */
@@ -117,136 +116,8 @@ static const struct suite12 {
 static const char *const alpn_h1[] = { "http/1.1" };
 static const char *const alpn_h2[] = { "h2", "http/1.1" };
 
-/* ---- event lines --------------------------------------------------------- */
+/* Event lines: e2e_kv(), e2e_wait_ev(), ASSERT_EV() ... in e2e.c. */
 
-/* "key=value" with the value written as common/log writes it: in double
- * quotes with \" and \\ escapes when it is empty or holds a space, '"',
- * '=', '\' or a control character (B-TIDs end in base64 '=' padding).
- * Static storage, eight at a time. */
-static const char *
-kv(const char *key, const char *value)
-{
-	static char ring[8][600];
-	static int next;
-	char *o = ring[next++ % 8];
-	const unsigned char *p;
-	size_t n;
-	int quote = *value == '\0';
-
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '=' ||
-		    *p == '\\')
-			quote = 1;
-	n = (size_t)snprintf(o, 600, "%s=%s", key, quote ? "\"" : "");
-	for (p = (const unsigned char *)value; *p != '\0' && n + 6 < 600;
-	    p++) {
-		if (!quote || (*p > 0x20 && *p < 0x7f && *p != '"' &&
-		    *p != '\\') || *p == ' ' || *p == '=')
-			o[n++] = (char)*p;
-		else if (*p == '"' || *p == '\\') {
-			o[n++] = '\\';
-			o[n++] = (char)*p;
-		} else
-			n += (size_t)snprintf(o + n, 600 - n, "\\x%02x", *p);
-	}
-	if (quote)
-		o[n++] = '"';
-	o[n] = '\0';
-	return o;
-}
-
-static int
-has_all(const char *line, const char *const *need)
-{
-	int i;
-
-	for (i = 0; need[i] != NULL; i++)
-		if (strstr(line, need[i]) == NULL)
-			return 0;
-	return 1;
-}
-
-/*
- * Wait for a line of `log` after *pos holding every string of `need`
- * (NULL-terminated; need[0] is the event name). On success *pos moves
- * past it and the line is in `line`. Returns 0, or -1 after E2E_WAIT_MS.
- */
-static int
-wait_ev(const char *log, long *pos, char *line, size_t size,
-    const char *const *need)
-{
-	long deadline = httpc_now_ms() + E2E_WAIT_MS, left;
-	char ev[128];
-
-	snprintf(ev, sizeof(ev), "%s ", need[0]);
-	while ((left = deadline - httpc_now_ms()) > 0) {
-		if (e2e_wait_log(log, ev, pos, line, size, (int)left) != 0)
-			return -1;
-		if (has_all(line, need + 1))
-			return 0;
-	}
-	return -1;
-}
-
-/* Lines of `log` after `from` holding every string of `need`. */
-static int
-count_ev(const char *log, long from, const char *const *need)
-{
-	char line[LINE_MAX_];
-	FILE *f;
-	int n = 0;
-
-	if ((f = fopen(log, "r")) == NULL)
-		return -1;
-	if (fseek(f, from, SEEK_SET) == 0)
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (has_all(line, need))
-				n++;
-	fclose(f);
-	return n;
-}
-
-/* The last line of `log` holding `what` (for failure messages). */
-static const char *
-last_line(const char *log, const char *what)
-{
-	static char out[LINE_MAX_];
-	char line[LINE_MAX_];
-	FILE *f;
-
-	snprintf(out, sizeof(out), "(no line with %s in %s)", what, log);
-	if ((f = fopen(log, "r")) == NULL)
-		return out;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, what) != NULL)
-			snprintf(out, sizeof(out), "%s", line);
-	fclose(f);
-	return out;
-}
-
-#define NEED(...)	((const char *const[]){ __VA_ARGS__, NULL })
-#define ASSERT_EV(log, pos, line, ...) do {				\
-	const char *const *need_ = NEED(__VA_ARGS__);			\
-	ck_assert_msg(wait_ev((log), (pos), (line), sizeof(line),	\
-	    need_) == 0, "no %s line with the expected keys in %s; "	\
-	    "last one: %s", need_[0], (log), last_line((log), need_[0])); \
-} while (0)
-
-/* Does the file hold `what` anywhere? */
-static int
-file_has(const char *path, const char *what)
-{
-	char line[LINE_MAX_];
-	FILE *f;
-	int found = 0;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strcasestr(line, what) != NULL;
-	fclose(f);
-	return found;
-}
 
 /* ---- the UE: bootstrap and Ks_NAF ---------------------------------------- */
 
@@ -381,7 +252,7 @@ ap_open(struct ap_cli *k, const struct e2e_stack *s, const struct cred *c)
 	ck_assert_msg(ap_try(k, s, c, NULL, alpn_h1, 1) == 0,
 	    "handshake as %s (TLS 1.%d): %s (alert %d); AP: %s", c->identity,
 	    c->version - 10, k->err, k->alert,
-	    last_line(e2e_env(s, "AP_LOG"), "AP-"));
+	    e2e_last_line(e2e_env(s, "AP_LOG"), "AP-"));
 	ck_assert_str_eq(tls_client_alpn(k->t), "http/1.1");
 	ck_assert_int_eq(tls_client_version(k->t), c->version);
 }
@@ -660,7 +531,7 @@ h1_request(struct ap_cli *k, const struct e2e_stack *s, const char *method,
 	free(req);
 	ck_assert_msg(h1_recv(k, r, strcmp(method, "HEAD") == 0) == 0,
 	    "%s %s: %s; AP: %s", method, path, k->err,
-	    last_line(e2e_env(s, "AP_LOG"), "AP-"));
+	    e2e_last_line(e2e_env(s, "AP_LOG"), "AP-"));
 }
 
 /* Connect with `c`, one request, close. */
@@ -760,12 +631,12 @@ shared_down(void)
 static void
 assert_no_secrets(const struct e2e_stack *s, const struct cred *c)
 {
-	ck_assert_msg(!file_has(AP_LOG(s), c->hex), "Ks_NAF (hex) in %s",
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), c->hex), "Ks_NAF (hex) in %s",
 	    AP_LOG(s));
-	ck_assert_msg(!file_has(AP_LOG(s), c->b64), "Ks_NAF (base64) in %s",
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), c->b64), "Ks_NAF (base64) in %s",
 	    AP_LOG(s));
-	ck_assert_msg(!file_has(AP_LOG(s), e2e_env(s, "IMPI")),
-	    "the IMPI in %s: %s", AP_LOG(s), last_line(AP_LOG(s),
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), e2e_env(s, "IMPI")),
+	    "the IMPI in %s: %s", AP_LOG(s), e2e_last_line(AP_LOG(s),
 	    e2e_env(s, "IMPI")));
 }
 
@@ -803,7 +674,7 @@ START_TEST(ap_round_trip)
 	static struct hresp r;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_], doc[32], etag[256];
+	char line[E2E_LINE_MAX], doc[32], etag[256];
 	const char *body, *path, *ua;
 	long apos = e2e_log_size(AP_LOG(s)), ppos = e2e_log_size(PR_LOG(s));
 	long first;
@@ -819,17 +690,17 @@ START_TEST(ap_round_trip)
 
 	ck_assert_msg(ap_try(&k, s, &c, t->sni ? NULL : "", alpn_h1, 1) == 0,
 	    "%s: handshake: %s (alert %d); AP: %s", t->name, k.err, k.alert,
-	    last_line(AP_LOG(s), "AP-"));
+	    e2e_last_line(AP_LOG(s), "AP-"));
 	ck_assert_int_eq(tls_client_version(k.t), c.version);
 	ck_assert_str_eq(tls_client_alpn(k.t), "http/1.1");
 	if (t->suite != NULL)
 		ck_assert_uint_eq(tls_client_suite(k.t), t->suite->code);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", c.btid), kv("naf_fqdn", e2e_env(s, "NAF_FQDN")));
+	    e2e_kv("btid", c.btid), e2e_kv("naf_fqdn", e2e_env(s, "NAF_FQDN")));
 	ck_assert_msg(strcasestr(line, ua) != NULL, "ua_id %s not in %s", ua,
 	    line);
 	first = apos;
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", c.btid),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c.btid),
 	    "cached=no", "alpn=http/1.1");
 
 	h1_request(&k, s, "PUT", path, (const char *[]){
@@ -839,10 +710,10 @@ START_TEST(ap_round_trip)
 	snprintf(etag, sizeof(etag), "%s", hdr(&r, "ETag"));
 	ck_assert_msg(etag[0] == '"' && etag[strlen(etag) - 1] == '"',
 	    "ETag %s", etag);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", kv("user", ALICE),
-	    kv("doc", doc), "created=yes");
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", e2e_kv("user", ALICE),
+	    e2e_kv("doc", doc), "created=yes");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=PUT",
-	    "status=201", kv("identity", ALICE));
+	    "status=201", e2e_kv("identity", ALICE));
 
 	/* the same connection, kept alive */
 	h1_request(&k, s, "GET", path, NULL, NULL, &r);
@@ -855,7 +726,7 @@ START_TEST(ap_round_trip)
 	/* a new connection: the key from the cache */
 	ck_assert_msg(ap_try(&k, s, &c, t->sni ? NULL : "", alpn_h1, 1) == 0,
 	    "%s: second handshake: %s (alert %d)", t->name, k.err, k.alert);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", c.btid),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c.btid),
 	    "cached=yes");
 	h1_request(&k, s, "GET", path, NULL, NULL, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -863,10 +734,10 @@ START_TEST(ap_round_trip)
 	ck_assert_str_eq(hdr(&r, "ETag"), etag);
 	ap_close(&k);
 	/* one Zn round trip for both connections */
-	ck_assert_int_eq(count_ev(AP_LOG(s), first, NEED("AP-ZN-KEY-FETCHED ",
-	    kv("btid", c.btid))), 0);
-	ck_assert_int_eq(count_ev(AP_LOG(s), 0, NEED("AP-ZN-KEY-FETCHED ",
-	    kv("btid", c.btid))), 1);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), first, NEED("AP-ZN-KEY-FETCHED ",
+	    e2e_kv("btid", c.btid))), 0);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), 0, NEED("AP-ZN-KEY-FETCHED ",
+	    e2e_kv("btid", c.btid))), 1);
 	assert_no_secrets(s, &c);
 }
 END_TEST
@@ -882,7 +753,7 @@ START_TEST(ap_wrong_key)
 	static struct hresp r;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos = e2e_log_size(AP_LOG(s));
 
 	ue_init(s, &u, _i == 0 ? "wrong13" : "wrong12");
@@ -903,7 +774,7 @@ START_TEST(ap_wrong_key)
 	ap_request(s, &c, "GET", doc_path(s, ALICE, "no-such-doc"), NULL,
 	    NULL, &r);
 	ck_assert_int_eq(r.status, 404);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", c.btid));
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c.btid));
 }
 END_TEST
 
@@ -914,7 +785,7 @@ START_TEST(ap_unknown_btid)
 	const struct e2e_stack *s = &shared;
 	static struct ap_cli k;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos = e2e_log_size(AP_LOG(s));
 
 	memset(&c, 0, sizeof(c));
@@ -930,7 +801,7 @@ START_TEST(ap_unknown_btid)
 	ck_assert_msg(k.alert == ALERT_UNKNOWN_PSK_IDENTITY, "alert %d (%s)",
 	    k.alert, k.err);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", c.btid), "result=5403");
+	    e2e_kv("btid", c.btid), "result=5403");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-FAIL", "peer=127.0.0.1:");
 }
 END_TEST
@@ -942,7 +813,7 @@ START_TEST(ap_sni_other_naf)
 	static struct ap_cli k;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos = e2e_log_size(AP_LOG(s));
 
 	ue_init(s, &u, "sni");
@@ -951,8 +822,8 @@ START_TEST(ap_sni_other_naf)
 	ck_assert_msg(ap_try(&k, s, &c, "other.ims.example.org", alpn_h1, 1) !=
 	    0, "an SNI naming another NAF was accepted");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-FAIL", "peer=127.0.0.1:");
-	ck_assert_int_eq(count_ev(AP_LOG(s), 0, NEED("AP-TLS-OK ",
-	    kv("btid", c.btid))), 0);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), 0, NEED("AP-TLS-OK ",
+	    e2e_kv("btid", c.btid))), 0);
 }
 END_TEST
 
@@ -966,7 +837,7 @@ START_TEST(ap_intended_identity)
 	static struct hresp r;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos = e2e_log_size(AP_LOG(s)), ppos;
 	const char *body;
 
@@ -982,17 +853,17 @@ START_TEST(ap_intended_identity)
 	    r.status, r.body);
 	ck_assert_msg(r.body_len > 0, "403 without a reason");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("btid", c.btid), "intended=");
+	    e2e_kv("btid", c.btid), "intended=");
 	ck_assert_msg(strstr(line, "bob@ims.example.org") != NULL, "%s", line);
-	ck_assert_int_eq(count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
 	/* the same, bare */
 	ap_request(s, &c, "GET", doc_path(s, ALICE, "id-foreign"),
 	    (const char *[]){ "X-3GPP-Intended-Identity: " BOB, NULL }, NULL,
 	    &r);
 	ck_assert_int_eq(r.status, 403);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("btid", c.btid));
-	ck_assert_int_eq(count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
+	    e2e_kv("btid", c.btid));
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
 
 	/* absent: the first IMPU */
 	body = doc_body("id-absent");
@@ -1000,8 +871,8 @@ START_TEST(ap_intended_identity)
 	    (const char *[]){ "Content-Type: " RL_MIME, NULL }, body, &r);
 	ck_assert_msg(r.status == 201, "no intended identity: %d %s",
 	    r.status, r.body);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", kv("user", ALICE),
-	    kv("doc", "id-absent"));
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", e2e_kv("user", ALICE),
+	    e2e_kv("doc", "id-absent"));
 
 	/* the pseudonym, quoted: its own tree */
 	body = doc_body("id-pseudo");
@@ -1009,10 +880,10 @@ START_TEST(ap_intended_identity)
 	    (const char *[]){ "X-3GPP-Intended-Identity: \"" PSEUDO "\"",
 	    "Content-Type: " RL_MIME, NULL }, body, &r);
 	ck_assert_msg(r.status == 201, "pseudonym: %d %s", r.status, r.body);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", kv("user", PSEUDO),
-	    kv("doc", "id-pseudo"));
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", e2e_kv("user", PSEUDO),
+	    e2e_kv("doc", "id-pseudo"));
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=PUT",
-	    kv("identity", PSEUDO), "status=201");
+	    e2e_kv("identity", PSEUDO), "status=201");
 	/* bare, read back */
 	ap_request(s, &c, "GET", doc_path(s, PSEUDO, "id-pseudo"),
 	    (const char *[]){ "X-3GPP-Intended-Identity: " PSEUDO, NULL },
@@ -1025,7 +896,7 @@ START_TEST(ap_intended_identity)
 	    (const char *[]){ "X-3GPP-Intended-Identity: \"" PSEUDO "\"",
 	    NULL }, NULL, &r);
 	ck_assert_int_eq(r.status, 403);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-DENIED", kv("user", PSEUDO));
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-DENIED", e2e_kv("user", PSEUDO));
 	/* the first IMPU named explicitly */
 	ap_request(s, &c, "GET", doc_path(s, ALICE, "id-absent"),
 	    (const char *[]){ "X-3GPP-Intended-Identity: \"" ALICE "\"",
@@ -1056,7 +927,7 @@ START_TEST(ap_forged_headers)
 	};
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long ppos;
 
 	presence_put(s, BOB, "forged", SECRET);
@@ -1070,7 +941,7 @@ START_TEST(ap_forged_headers)
 	ck_assert_ptr_null(strstr(r.body, "carol"));
 	ck_assert_msg(strstr(r.body, "another user") != NULL, "not presence's "
 	    "403: %s", r.body);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-DENIED", kv("user", ALICE),
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-DENIED", e2e_kv("user", ALICE),
 	    "method=GET");
 	/* alice's own, same forgeries: the AP's secret and assertion count */
 	presence_put(s, ALICE, "forged", SECRET);
@@ -1250,7 +1121,7 @@ START_TEST(ap_h2)
 	nghttp2_session *ss;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_], etag[256];
+	char line[E2E_LINE_MAX], etag[256];
 	long apos = e2e_log_size(AP_LOG(s)), ppos = e2e_log_size(PR_LOG(s));
 	const char *body = doc_body("h2"), *path = doc_path(s, ALICE, "h2");
 
@@ -1259,15 +1130,15 @@ START_TEST(ap_h2)
 	ck_assert_msg(ap_try(&k, s, &c, NULL, alpn_h2, 2) == 0, "handshake: "
 	    "%s (alert %d)", k.err, k.alert);
 	ck_assert_str_eq(tls_client_alpn(k.t), "h2");
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", c.btid),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c.btid),
 	    "alpn=h2");
 	ss = h2_session(&q);
 	h2_request(&k, ss, &q, s, "PUT", path, NULL, NULL, body);
 	ck_assert_msg(q.status == 201, "h2 PUT: %d %s", q.status, q.body);
 	ck_assert_msg(q.etag[0] == '"', "ETag %s", q.etag);
 	snprintf(etag, sizeof(etag), "%s", q.etag);
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", kv("user", ALICE),
-	    kv("doc", "h2"));
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", e2e_kv("user", ALICE),
+	    e2e_kv("doc", "h2"));
 	h2_request(&k, ss, &q, s, "GET", path, NULL, NULL, NULL);
 	ck_assert_int_eq(q.status, 200);
 	ck_assert_str_eq(q.body, body);
@@ -1276,7 +1147,7 @@ START_TEST(ap_h2)
 	    "\"" BOB "\"", NULL);
 	ck_assert_int_eq(q.status, 403);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("btid", c.btid));
+	    e2e_kv("btid", c.btid));
 	nghttp2_session_del(ss);
 	ap_close(&k);
 }
@@ -1296,7 +1167,7 @@ START_TEST(ap_expired_btid)
 	struct e2e_bia a;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos, bpos;
 
 	e2e_stack_up(&s, (const char *[]){ "--lifetime", "3", "--bsf-opt",
@@ -1307,12 +1178,12 @@ START_TEST(ap_expired_btid)
 	fresh_cred(&s, &u, &c);
 	ap_request(&s, &c, "GET", doc_path(&s, ALICE, "none"), NULL, NULL, &r);
 	ck_assert_int_eq(r.status, 404);
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", kv("btid", c.btid),
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c.btid),
 	    "cached=no");
 	/* expired: the BSF purged it and says 5403 */
-	ck_assert_msg(wait_ev(BSF_LOG(&s), &bpos, line, sizeof(line),
+	ck_assert_msg(e2e_wait_ev(BSF_LOG(&s), &bpos, line, sizeof(line),
 	    NEED("BSF-PURGE", "removed=1")) == 0, "no BSF-PURGE: %s",
-	    last_line(BSF_LOG(&s), "BSF-"));
+	    e2e_last_line(BSF_LOG(&s), "BSF-"));
 	d = e2e_zn_open(&s, e2e_env(&s, "TESTER_ORIGIN_HOST"));
 	ck_assert_ptr_nonnull(d);
 	e2e_bir(d, &s, e2e_env(&s, "TESTER_ORIGIN_HOST"), c.btid,
@@ -1324,7 +1195,7 @@ START_TEST(ap_expired_btid)
 	ck_assert_msg(k.alert == ALERT_UNKNOWN_PSK_IDENTITY, "alert %d (%s)",
 	    k.alert, k.err);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", c.btid), "result=5403");
+	    e2e_kv("btid", c.btid), "result=5403");
 	e2e_stack_down(&s);
 }
 END_TEST
@@ -1338,7 +1209,7 @@ START_TEST(ap_no_uss)
 	static struct hresp r;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos, ppos;
 
 	e2e_stack_up(&s, (const char *[]){ "--uss", "1,0,elsewhere", NULL });
@@ -1351,15 +1222,15 @@ START_TEST(ap_no_uss)
 	    doc_body("nouss"), &r);
 	ck_assert_msg(r.status == 403, "no USS: %d %s", r.status, r.body);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("btid", c.btid));
+	    e2e_kv("btid", c.btid));
 	ap_request(&s, &c, "GET", doc_path(&s, ALICE, "nouss"),
 	    (const char *[]){ "X-3GPP-Intended-Identity: \"" ALICE "\"",
 	    NULL }, NULL, &r);
 	ck_assert_msg(r.status == 403, "no USS, intended identity: %d %s",
 	    r.status, r.body);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("btid", c.btid));
-	ck_assert_int_eq(count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
+	    e2e_kv("btid", c.btid));
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
 	e2e_stack_down(&s);
 }
 END_TEST
@@ -1377,7 +1248,7 @@ START_TEST(ap_bsf_down)
 	static struct hresp r;
 	struct ue u;
 	struct cred c1, c2, c3;
-	char line[LINE_MAX_], *p;
+	char line[E2E_LINE_MAX], *p;
 	long apos, bpos;
 	pid_t bsf;
 
@@ -1398,7 +1269,7 @@ START_TEST(ap_bsf_down)
 	ck_assert_msg(k.alert == ALERT_UNKNOWN_PSK_IDENTITY, "BSF stopped: "
 	    "alert %d (%s)", k.alert, k.err);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", c2.btid));
+	    e2e_kv("btid", c2.btid));
 	p = strstr(line, "reason=");
 	ck_assert_msg(p != NULL && strcasestr(p, "time") != NULL,
 	    "reason does not say timeout: %s", line);
@@ -1407,7 +1278,7 @@ START_TEST(ap_bsf_down)
 	ap_request(&s, &c1, "GET", doc_path(&s, ALICE, "none"), NULL, NULL,
 	    &r);
 	ck_assert_int_eq(r.status, 404);
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", kv("btid", c1.btid),
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", e2e_kv("btid", c1.btid),
 	    "cached=yes");
 	ck_assert_int_eq(kill(bsf, SIGCONT), 0);
 
@@ -1421,7 +1292,7 @@ START_TEST(ap_bsf_down)
 	ck_assert_msg(k.alert == ALERT_UNKNOWN_PSK_IDENTITY, "BSF gone: "
 	    "alert %d (%s)", k.alert, k.err);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", c3.btid), "reason=");
+	    e2e_kv("btid", c3.btid), "reason=");
 	fprintf(stderr, "ap_bsf_down: BSF gone: %s", line);
 	e2e_stack_down(&s);
 }
@@ -1435,7 +1306,7 @@ START_TEST(ap_as_down)
 	static struct hresp r;
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos, ppos;
 	pid_t pr;
 	const char *body = doc_body("as"), *path;
@@ -1570,7 +1441,7 @@ START_TEST(ap_forwarded_request)
 	static char head[HEAD_MAX + 1], body[BODY_MAX + 1];
 	struct ue u;
 	struct cred c;
-	char opt[64], line[LINE_MAX_], v[512], authz[512];
+	char opt[64], line[E2E_LINE_MAX], v[512], authz[512];
 	const char *doc = doc_body("fwd"), *path;
 	const char *ans = "HTTP/1.1 201 Created\r\nETag: \"as-etag-1\"\r\n"
 	    "X-From-As: yes\r\nContent-Type: text/plain\r\n"
@@ -1610,7 +1481,7 @@ START_TEST(ap_forwarded_request)
 	p.fd = lfd;
 	p.events = POLLIN;
 	ck_assert_msg(poll(&p, 1, E2E_WAIT_MS) == 1, "the AP did not connect "
-	    "to the upstream; AP: %s", last_line(AP_LOG(&s), "AP-"));
+	    "to the upstream; AP: %s", e2e_last_line(AP_LOG(&s), "AP-"));
 	fd = accept(lfd, NULL, NULL);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_msg(read_forwarded(fd, head, sizeof(head), body,
@@ -1662,7 +1533,7 @@ START_TEST(ap_forwarded_request)
 	ck_assert_str_eq(hdr(&r, "X-From-As"), "yes");
 	ck_assert_str_eq(r.body, "created");
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", "method=PUT",
-	    "status=201", kv("identity", ALICE));
+	    "status=201", e2e_kv("identity", ALICE));
 	ap_close(&k);
 	close(fd);
 	close(lfd);
@@ -1722,7 +1593,7 @@ START_TEST(ap_limits_and_stall)
 	};
 	struct ue u;
 	struct cred c;
-	char line[LINE_MAX_], filler[3100], peer[64];
+	char line[E2E_LINE_MAX], filler[3100], peer[64];
 	long apos, ppos;
 	uint16_t local;
 	int fd;
@@ -1748,7 +1619,7 @@ START_TEST(ap_limits_and_stall)
 	    (const char *[]){ "Content-Type: " RL_MIME, NULL }, big, &r);
 	ck_assert_msg(r.status == 413, "5999-octet body: %d %s", r.status,
 	    r.body);
-	ck_assert_int_eq(count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
 
 	/* the staller, then another client meanwhile */
 	fd = tcp_connect(ap_port(&s), &local);
@@ -1860,7 +1731,7 @@ START_TEST(ap_zn_delayed)
 	static struct waiter w;
 	struct ue u;
 	struct cred b;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	long apos, pos_b, deadline;
 	pid_t bsf;
 	pthread_t th;
@@ -1896,7 +1767,7 @@ START_TEST(ap_zn_delayed)
 	/* B meanwhile */
 	ap_request(&s, &b, "GET", doc_path(&s, ALICE, "none"), NULL, NULL, &r);
 	ck_assert_int_eq(r.status, 404);
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", kv("btid", b.btid),
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", e2e_kv("btid", b.btid),
 	    "cached=yes");
 	pos_b = apos;
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", "status=404");
@@ -1912,8 +1783,8 @@ START_TEST(ap_zn_delayed)
 	ck_assert_int_eq(w.r.status, 404);
 	/* A's key arrived after B was served */
 	ASSERT_EV(AP_LOG(&s), &pos_b, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", w.c.btid));
-	ASSERT_EV(AP_LOG(&s), &pos_b, line, "AP-TLS-OK", kv("btid", w.c.btid),
+	    e2e_kv("btid", w.c.btid));
+	ASSERT_EV(AP_LOG(&s), &pos_b, line, "AP-TLS-OK", e2e_kv("btid", w.c.btid),
 	    "cached=no");
 	e2e_stack_down(&s);
 }

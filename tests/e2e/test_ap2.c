@@ -121,139 +121,12 @@
 #define HEAD_MAX	16384
 #define BODY_MAX	65536
 #define IN_MAX		(HEAD_MAX + BODY_MAX + 4096)
-#define LINE_MAX_	4096
 #define AUTHZ_MAX	(DIGEST_MAX_LEN + 64)
 
 static const char *const alpn_h1[] = { "http/1.1" };
 
-/* ---- event lines ------------------------------------------------------- */
+/* Event lines: e2e_kv(), e2e_wait_ev(), ASSERT_EV() ... in e2e.c. */
 
-/* "key=value" as common/log writes it: in double quotes with \" and \\
- * escapes when the value is empty or holds a space, '"', '=', '\' or a
- * control character (B-TIDs end in base64 '=' padding). Static storage,
- * eight at a time. */
-static const char *
-kv(const char *key, const char *value)
-{
-	static char ring[8][600];
-	static int next;
-	char *o = ring[next++ % 8];
-	const unsigned char *p;
-	size_t n;
-	int quote = *value == '\0';
-
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '=' ||
-		    *p == '\\')
-			quote = 1;
-	n = (size_t)snprintf(o, 600, "%s=%s", key, quote ? "\"" : "");
-	for (p = (const unsigned char *)value; *p != '\0' && n + 6 < 600;
-	    p++) {
-		if (!quote || (*p > 0x20 && *p < 0x7f && *p != '"' &&
-		    *p != '\\') || *p == ' ' || *p == '=')
-			o[n++] = (char)*p;
-		else if (*p == '"' || *p == '\\') {
-			o[n++] = '\\';
-			o[n++] = (char)*p;
-		} else
-			n += (size_t)snprintf(o + n, 600 - n, "\\x%02x", *p);
-	}
-	if (quote)
-		o[n++] = '"';
-	o[n] = '\0';
-	return o;
-}
-
-static int
-has_all(const char *line, const char *const *need)
-{
-	int i;
-
-	for (i = 0; need[i] != NULL; i++)
-		if (strstr(line, need[i]) == NULL)
-			return 0;
-	return 1;
-}
-
-/* Wait for a line of `log` after *pos holding every string of `need`
- * (NULL-terminated; need[0] the event name); *pos moves past it. 0, or -1
- * after E2E_WAIT_MS. */
-static int
-wait_ev(const char *log, long *pos, char *line, size_t size,
-    const char *const *need)
-{
-	long deadline = httpc_now_ms() + E2E_WAIT_MS, left;
-	char ev[128];
-
-	snprintf(ev, sizeof(ev), "%s ", need[0]);
-	while ((left = deadline - httpc_now_ms()) > 0) {
-		if (e2e_wait_log(log, ev, pos, line, size, (int)left) != 0)
-			return -1;
-		if (has_all(line, need + 1))
-			return 0;
-	}
-	return -1;
-}
-
-/* Lines of `log` after `from` holding every string of `need`. */
-static int
-count_ev(const char *log, long from, const char *const *need)
-{
-	char line[LINE_MAX_];
-	FILE *f;
-	int n = 0;
-
-	if ((f = fopen(log, "r")) == NULL)
-		return -1;
-	if (fseek(f, from, SEEK_SET) == 0)
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (has_all(line, need))
-				n++;
-	fclose(f);
-	return n;
-}
-
-/* The last line of `log` holding `what` (for failure messages). */
-static const char *
-last_line(const char *log, const char *what)
-{
-	static char out[LINE_MAX_];
-	char line[LINE_MAX_];
-	FILE *f;
-
-	snprintf(out, sizeof(out), "(no line with %s in %s)", what, log);
-	if ((f = fopen(log, "r")) == NULL)
-		return out;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, what) != NULL)
-			snprintf(out, sizeof(out), "%s", line);
-	fclose(f);
-	return out;
-}
-
-#define NEED(...)	((const char *const[]){ __VA_ARGS__, NULL })
-#define ASSERT_EV(log, pos, line, ...) do {				\
-	const char *const *need_ = NEED(__VA_ARGS__);			\
-	ck_assert_msg(wait_ev((log), (pos), (line), sizeof(line),	\
-	    need_) == 0, "no %s line with the expected keys in %s; "	\
-	    "last one: %s", need_[0], (log), last_line((log), need_[0])); \
-} while (0)
-
-/* Does the file hold `what` anywhere (case-insensitive)? */
-static int
-file_has(const char *path, const char *what)
-{
-	char line[LINE_MAX_];
-	FILE *f;
-	int found = 0;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strcasestr(line, what) != NULL;
-	fclose(f);
-	return found;
-}
 
 #define AP_LOG(s)	e2e_env((s), "AP_LOG")
 #define PR_LOG(s)	e2e_env((s), "PRESENCE_LOG")
@@ -319,12 +192,12 @@ ue_key(const struct ue *u, const char *naf, const char *ua, struct key *k)
 static void
 assert_no_secrets(const struct e2e_stack *s, const struct key *k)
 {
-	ck_assert_msg(!file_has(AP_LOG(s), k->hex), "Ks_NAF (hex) in %s",
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), k->hex), "Ks_NAF (hex) in %s",
 	    AP_LOG(s));
-	ck_assert_msg(!file_has(AP_LOG(s), k->b64), "Ks_NAF (base64) in %s",
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), k->b64), "Ks_NAF (base64) in %s",
 	    AP_LOG(s));
-	ck_assert_msg(!file_has(AP_LOG(s), e2e_env(s, "IMPI")),
-	    "the IMPI in %s: %s", AP_LOG(s), last_line(AP_LOG(s),
+	ck_assert_msg(!e2e_file_has(AP_LOG(s), e2e_env(s, "IMPI")),
+	    "the IMPI in %s: %s", AP_LOG(s), e2e_last_line(AP_LOG(s),
 	    e2e_env(s, "IMPI")));
 }
 
@@ -429,7 +302,7 @@ cert_open(const struct e2e_stack *s, const char *sni, const char *prio)
 
 	ck_assert_msg(cert_try(k, s, sni, sni, prio) == 0,
 	    "certificate TLS to %s: %s (alert %d); AP: %s", sni, k->err,
-	    k->alert, last_line(AP_LOG(s), "AP-"));
+	    k->alert, e2e_last_line(AP_LOG(s), "AP-"));
 	return k;
 }
 
@@ -708,7 +581,7 @@ h1_request(struct conn *k, const struct e2e_stack *s, const char *method,
 	    "failed", method, target);
 	free(req);
 	ck_assert_msg(h1_recv(k, r) == 0, "%s %s: %s; AP: %s", method, target,
-	    k->err, last_line(AP_LOG(s), "AP-"));
+	    k->err, e2e_last_line(AP_LOG(s), "AP-"));
 }
 
 /* ---- the Digest client ------------------------------------------------- */
@@ -1105,7 +978,7 @@ plain_upgrade(const struct e2e_stack *s, const char *method,
     const char *target, const char *host, const char *raw, long *apos)
 {
 	struct hresp *r = calloc(1, sizeof(*r));
-	char req[2048], line[LINE_MAX_], v[256];
+	char req[2048], line[E2E_LINE_MAX], v[256];
 	int fd, n;
 
 	ck_assert_ptr_nonnull(r);
@@ -1124,8 +997,8 @@ plain_upgrade(const struct e2e_stack *s, const char *method,
 	ck_assert_ptr_nonnull(head_nth(r->head, "Connection", 0, v,
 	    sizeof(v)));
 	ck_assert_msg(strcasestr(v, "upgrade") != NULL, "Connection: %s", v);
-	ASSERT_EV(AP_LOG(s), apos, line, "AP-HTTP-UPGRADE", kv("method",
-	    method), kv("target", target));
+	ASSERT_EV(AP_LOG(s), apos, line, "AP-HTTP-UPGRADE", e2e_kv("method",
+	    method), e2e_kv("target", target));
 	free(r);
 	return fd;
 }
@@ -1184,7 +1057,7 @@ START_TEST(digest_round_trip)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_], name[32], usim[32];
+	char line[E2E_LINE_MAX], name[32], usim[32];
 	const char *path, *body;
 	long apos = e2e_log_size(AP_LOG(s)), start = apos;
 	long ppos = e2e_log_size(PR_LOG(s));
@@ -1197,7 +1070,7 @@ START_TEST(digest_round_trip)
 	k = cert_open(s, NAF, m->priority);
 	ck_assert_uint_eq(tls_client_suite(k->t), m->code);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", "btid=-",
-	    kv("version", m->version), kv("suite", m->suite), "cached=-",
+	    e2e_kv("version", m->version), e2e_kv("suite", m->suite), "cached=-",
 	    "auth=certificate", "naf=" NAF);
 
 	path = doc_path(s, ALICE, name);
@@ -1214,11 +1087,11 @@ START_TEST(digest_round_trip)
 	    r->body);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", key.btid), "naf_fqdn=" NAF, kv("ua_id", m->ua),
+	    e2e_kv("btid", key.btid), "naf_fqdn=" NAF, e2e_kv("ua_id", m->ua),
 	    "uss=yes");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=PUT",
-	    kv("target", path), kv("identity", ALICE), "status=201");
-	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", kv("user", ALICE), name);
+	    e2e_kv("target", path), e2e_kv("identity", ALICE), "status=201");
+	ASSERT_EV(PR_LOG(s), &ppos, line, "XCAP-PUT", e2e_kv("user", ALICE), name);
 
 	/* GET with the nextnonce, qop auth */
 	dig_request(k, s, &d, "GET", path, NULL, NULL, "auth", r);
@@ -1227,7 +1100,7 @@ START_TEST(digest_round_trip)
 	ck_assert_str_eq(r->body, body);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=GET",
-	    kv("identity", ALICE), "status=200");
+	    e2e_kv("identity", ALICE), "status=200");
 
 	/* and again with auth-int: rspauth over the document */
 	dig_request(k, s, &d, "GET", path, NULL, NULL, "auth-int", r);
@@ -1235,14 +1108,14 @@ START_TEST(digest_round_trip)
 	ck_assert_str_eq(r->body, body);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=GET",
-	    kv("identity", ALICE), "status=200");
+	    e2e_kv("identity", ALICE), "status=200");
 
 	/* one 401 and one BIR in all; no refusal */
-	ck_assert_int_eq(count_ev(AP_LOG(s), start, NEED("AP-FORWARD",
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), start, NEED("AP-FORWARD",
 	    "status=401")), 1);
-	ck_assert_int_eq(count_ev(AP_LOG(s), start, NEED("AP-ZN-KEY-FETCHED",
-	    kv("btid", key.btid))), 1);
-	ck_assert_int_eq(count_ev(AP_LOG(s), start, NEED("AP-DIGEST-FAIL")),
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), start, NEED("AP-ZN-KEY-FETCHED",
+	    e2e_kv("btid", key.btid))), 1);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), start, NEED("AP-DIGEST-FAIL")),
 	    0);
 	assert_no_secrets(s, &key);
 	conn_free(k);
@@ -1265,7 +1138,7 @@ START_TEST(digest_wrong_response)
 	struct key key, other;
 	struct dig d, wrong;
 	struct bad corrupt = { NULL, NULL, 0, 1 };
-	char line[LINE_MAX_], authz[AUTHZ_MAX], used[128];
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX], used[128];
 	const char *path;
 	long apos = e2e_log_size(AP_LOG(s));
 
@@ -1286,7 +1159,7 @@ START_TEST(digest_wrong_response)
 	h1_request(k, s, "GET", path, HDRS(authz), NULL, r);
 	expect_gba_401(r, NAF, 0, &d);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), kv("realm", REALM_PFX NAF),
+	    e2e_kv("username", key.btid), e2e_kv("realm", REALM_PFX NAF),
 	    "status=401", "reason=\"wrong Digest response\"");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "identity=-",
 	    "status=401");
@@ -1300,8 +1173,8 @@ START_TEST(digest_wrong_response)
 	h1_request(k, s, "GET", path, HDRS(authz), NULL, r);
 	ck_assert_int_eq(r->status, 401);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), "status=401",
-	    kv("reason", "unknown, used or expired nonce"));
+	    e2e_kv("username", key.btid), "status=401",
+	    e2e_kv("reason", "unknown, used or expired nonce"));
 	{
 		struct chal c[2];
 
@@ -1319,7 +1192,7 @@ START_TEST(digest_wrong_response)
 	h1_request(k, s, "GET", path, HDRS(authz), NULL, r);
 	expect_gba_401(r, NAF, 0, &d);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), "status=401",
+	    e2e_kv("username", key.btid), "status=401",
 	    "reason=\"wrong Digest response\"");
 
 	/* and right at last: 404 (no such document) from presence */
@@ -1327,7 +1200,7 @@ START_TEST(digest_wrong_response)
 	ck_assert_msg(r->status == 404, "want 404 from presence, got %d %s",
 	    r->status, r->body);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=404");
 	assert_no_secrets(s, &key);
 	assert_no_secrets(s, &other);
@@ -1350,7 +1223,7 @@ START_TEST(digest_stale_nonce)
 	struct key key;
 	struct dig d, old;
 	struct chal c[2];
-	char line[LINE_MAX_], authz[AUTHZ_MAX], next[128];
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX], next[128];
 	const char *path, *body;
 	static const char *const never[] = {
 		"AAAAAAAAAAAAAAAAAAAAAAAA",	/* 24 characters, not issued */
@@ -1375,7 +1248,7 @@ START_TEST(digest_stale_nonce)
 	old = d;			/* the nonce just used, nc 1 */
 	dig_check_info(&d, r);
 	snprintf(next, sizeof(next), "%s", d.nonce);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=200");
 
 	/* the used nonce again, right response, nc 2 */
@@ -1387,8 +1260,8 @@ START_TEST(digest_stale_nonce)
 	ck_assert_str_eq(c[0].realm, REALM_PFX NAF);
 	ck_assert_str_ne(c[0].nonce, old.nonce);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), "status=401",
-	    kv("reason", "unknown, used or expired nonce"));
+	    e2e_kv("username", key.btid), "status=401",
+	    e2e_kv("reason", "unknown, used or expired nonce"));
 
 	/* nonces the AP never issued */
 	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
@@ -1402,7 +1275,7 @@ START_TEST(digest_stale_nonce)
 		ck_assert_int_eq(challenges(r, c, 2), 1);
 		ck_assert_msg(c[0].stale, "nonce %s: no stale=true", never[i]);
 		ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-		    "status=401", kv("reason", "unknown, used or expired "
+		    "status=401", e2e_kv("reason", "unknown, used or expired "
 		    "nonce"));
 	}
 
@@ -1429,7 +1302,7 @@ START_TEST(digest_unknown_btid)
 	struct hresp *r = calloc(1, sizeof(*r));
 	struct conn *k;
 	struct dig d;
-	char line[LINE_MAX_], authz[AUTHZ_MAX];
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX];
 	const char *path;
 	long apos = e2e_log_size(AP_LOG(s));
 
@@ -1444,9 +1317,9 @@ START_TEST(digest_unknown_btid)
 	ck_assert_msg(strstr(r->body, "bootstrap") != NULL, "body: %s",
 	    r->body);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", NEVER_BTID), "naf_fqdn=" NAF, "result=5403");
+	    e2e_kv("btid", NEVER_BTID), "naf_fqdn=" NAF, "result=5403");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", NEVER_BTID), kv("realm", REALM_PFX NAF),
+	    e2e_kv("username", NEVER_BTID), e2e_kv("realm", REALM_PFX NAF),
 	    "status=401");
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "identity=-",
 	    "status=401");
@@ -1456,7 +1329,7 @@ START_TEST(digest_unknown_btid)
 	dig_request(k, s, &d, "GET", path, NULL, NULL, "auth", r);
 	expect_gba_401(r, NAF, 0, &d);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL", "status=401",
-	    kv("reason", "username is not a B-TID"));
+	    e2e_kv("reason", "username is not a B-TID"));
 
 	/* a realm the AP did not offer */
 	snprintf(d.user, sizeof(d.user), "%s", NEVER_BTID);
@@ -1465,9 +1338,9 @@ START_TEST(digest_unknown_btid)
 	h1_request(k, s, "GET", path, HDRS(authz), NULL, r);
 	expect_gba_401(r, NAF, 0, &d);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("realm", REALM_PFX RLS), "status=401",
-	    kv("reason", "realm not offered"));
-	ck_assert_int_eq(count_ev(AP_LOG(s), apos, NEED("AP-FORWARD",
+	    e2e_kv("realm", REALM_PFX RLS), "status=401",
+	    e2e_kv("reason", "realm not offered"));
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), apos, NEED("AP-FORWARD",
 	    "status=200")), 0);
 	conn_free(k);
 	free(r);
@@ -1505,7 +1378,7 @@ START_TEST(digest_bad_request)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_], authz[AUTHZ_MAX];
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX];
 	const char *path;
 	size_t i;
 	long apos = e2e_log_size(AP_LOG(s)), start = apos, ppos;
@@ -1536,8 +1409,8 @@ START_TEST(digest_bad_request)
 		ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "identity=-",
 		    "status=400");
 	}
-	ck_assert_int_eq(count_ev(PR_LOG(s), ppos, NEED("bad-request")), 0);
-	ck_assert_int_eq(count_ev(AP_LOG(s), start, NEED("AP-ZN-KEY")), 0);
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(s), ppos, NEED("bad-request")), 0);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), start, NEED("AP-ZN-KEY")), 0);
 	conn_free(k);
 	free(r);
 }
@@ -1558,7 +1431,7 @@ START_TEST(digest_raw_selector)
 	struct key key;
 	struct dig d;
 	struct bad enc;
-	char line[LINE_MAX_], authz[AUTHZ_MAX], raw[600], pct[600], v[128];
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX], raw[600], pct[600], v[128];
 	const char *body = doc_body("friends", BOB);
 	long apos = e2e_log_size(AP_LOG(s));
 
@@ -1584,8 +1457,8 @@ START_TEST(digest_raw_selector)
 	    sizeof(v)));
 	ck_assert_str_eq(v, "application/xcap-el+xml");
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("target", raw),
-	    kv("identity", ALICE), "status=200");
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("target", raw),
+	    e2e_kv("identity", ALICE), "status=200");
 
 	/* the uri encoded, the target raw: not the target */
 	memset(&enc, 0, sizeof(enc));
@@ -1622,7 +1495,7 @@ START_TEST(digest_intended_identity)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	const char *body = doc_body("pseudo", ALICE), *ppath, *apath;
 	long apos = e2e_log_size(AP_LOG(s)), ppos;
 
@@ -1642,9 +1515,9 @@ START_TEST(digest_intended_identity)
 	    MALLORY "\"", NULL, "auth", r);
 	ck_assert_msg(r->status == 403, "foreign identity: %d", r->status);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("intended", MALLORY));
+	    e2e_kv("intended", MALLORY));
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "status=403");
-	ck_assert_int_eq(count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(s), ppos, NEED("XCAP-")), 0);
 
 	/* the pseudonym (the 403 carried no nextnonce: a new challenge) */
 	h1_request(k, s, "GET", ppath, NULL, NULL, r);
@@ -1655,15 +1528,15 @@ START_TEST(digest_intended_identity)
 	    r->body);
 	ck_assert_str_eq(r->body, body);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("target", ppath),
-	    kv("identity", PSEUDO), "status=200");
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("target", ppath),
+	    e2e_kv("identity", PSEUDO), "status=200");
 
 	/* none: the first IMPU, whose tree has no such document */
 	dig_request(k, s, &d, "GET", apath, NULL, NULL, "auth", r);
 	ck_assert_int_eq(r->status, 404);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("target", apath),
-	    kv("identity", ALICE), "status=404");
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("target", apath),
+	    e2e_kv("identity", ALICE), "status=404");
 	conn_free(k);
 	free(r);
 }
@@ -1705,7 +1578,7 @@ START_TEST(plain_refusals)
 	};
 	struct e2e_stack *s = &shared;
 	struct hresp *r = calloc(1, sizeof(*r));
-	char line[LINE_MAX_], v[256], st[16];
+	char line[E2E_LINE_MAX], v[256], st[16];
 	size_t i;
 	long apos = e2e_log_size(AP_LOG(s));
 
@@ -1716,7 +1589,7 @@ START_TEST(plain_refusals)
 		    "%s", cases[i].what, cases[i].status, r->head);
 		snprintf(st, sizeof(st), "status=%d", cases[i].status);
 		ASSERT_EV(AP_LOG(s), &apos, line, "AP-HTTP-PLAIN",
-		    kv("method", cases[i].method), st);
+		    e2e_kv("method", cases[i].method), st);
 		ck_assert_msg(r->body_len > 0, "%s: no text body",
 		    cases[i].what);
 		if (cases[i].status != 426)
@@ -1728,9 +1601,9 @@ START_TEST(plain_refusals)
 		    != NULL && strcasestr(v, "upgrade") != NULL, "%s: "
 		    "Connection: %s", cases[i].what, r->head);
 	}
-	ck_assert_int_eq(count_ev(AP_LOG(s), apos, NEED("AP-HTTP-UPGRADE")),
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), apos, NEED("AP-HTTP-UPGRADE")),
 	    0);
-	ck_assert_int_eq(count_ev(AP_LOG(s), apos, NEED("AP-TLS-")), 0);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), apos, NEED("AP-TLS-")), 0);
 	free(r);
 }
 END_TEST
@@ -1748,7 +1621,7 @@ START_TEST(upgrade_psk)
 	struct tls_client_cfg cfg;
 	struct ue u;
 	struct key key;
-	char line[LINE_MAX_], identity[300], big[2048];
+	char line[E2E_LINE_MAX], identity[300], big[2048];
 	const char *path, *body = doc_body("upgrade", BOB);
 	long apos = e2e_log_size(AP_LOG(s));
 	size_t n, i;
@@ -1765,23 +1638,23 @@ START_TEST(upgrade_psk)
 	k->t = tls_client_psk_start(fd, &cfg, &k->alert, k->err,
 	    sizeof(k->err));
 	ck_assert_msg(k->t != NULL, "PSK after 101: %s (alert %d); AP: %s",
-	    k->err, k->alert, last_line(AP_LOG(s), "AP-"));
+	    k->err, k->alert, e2e_last_line(AP_LOG(s), "AP-"));
 	ck_assert_int_eq(tls_client_version(k->t), 13);
 	ck_assert_msg(h1_recv(k, r) == 0, "the upgraded GET's answer: %s",
 	    k->err);
 	ck_assert_msg(r->status == 200, "upgraded GET: %d %s", r->status,
 	    r->body);
 	ck_assert_str_eq(r->body, body);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", key.btid),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", key.btid),
 	    "auth=psk", "naf=" NAF);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", "method=GET",
-	    kv("target", path), kv("identity", ALICE), "status=200");
+	    e2e_kv("target", path), e2e_kv("identity", ALICE), "status=200");
 
 	/* keep-alive: the next request on the same session */
 	h1_request(k, s, "GET", doc_path(s, ALICE, "upgrade-none"), NULL,
 	    NULL, r);
 	ck_assert_int_eq(r->status, 404);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=404");
 	conn_free(k);
 
@@ -1795,7 +1668,7 @@ START_TEST(upgrade_psk)
 	ck_assert_int_eq(r->status, 200);
 	ck_assert_msg(hdr(r, "Allow") != NULL && strstr(hdr(r, "Allow"),
 	    "GET") != NULL, "OPTIONS *: %s", r->head);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", key.btid),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", key.btid),
 	    "cached=yes");
 	conn_free(k);
 
@@ -1817,7 +1690,7 @@ START_TEST(upgrade_psk)
 	    sizeof(k->err));
 	ck_assert_msg(k->t != NULL, "PSK after 101: %s", k->err);
 	ck_assert_msg(h1_recv(k, r) == 0, "LF-only upgrade: %s; AP: %s",
-	    k->err, last_line(AP_LOG(s), "AP-"));
+	    k->err, e2e_last_line(AP_LOG(s), "AP-"));
 	ck_assert_msg(r->status == 200, "LF-only upgrade: %d %s", r->status,
 	    r->body);
 	ck_assert_str_eq(r->body, body);
@@ -1841,7 +1714,7 @@ START_TEST(upgrade_cert_digest)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	const char *path, *body = doc_body("upgrade-cert", BOB);
 	long apos = e2e_log_size(AP_LOG(s));
 	int fd;
@@ -1865,15 +1738,15 @@ START_TEST(upgrade_cert_digest)
 	    k->err);
 	dig_init(&d, key.btid, key.b64);
 	expect_gba_401(r, NAF, 0, &d);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("target", path),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("target", path),
 	    "status=401");
 	dig_request(k, s, &d, "GET", path, NULL, NULL, "auth", r);
 	ck_assert_msg(r->status == 200, "Digest after the upgrade: %d %s",
 	    r->status, r->body);
 	ck_assert_str_eq(r->body, body);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("target", path),
-	    kv("identity", ALICE), "status=200");
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("target", path),
+	    e2e_kv("identity", ALICE), "status=200");
 	conn_free(k);
 	free(r);
 }
@@ -1894,7 +1767,7 @@ START_TEST(nafs_psk)
 	struct conn *k = conn_new(RLS);
 	struct ue u;
 	struct key xkey, rkey;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	const char *body = doc_body("rls", BOB), *path;
 	long apos = e2e_log_size(AP_LOG(s));
 
@@ -1907,17 +1780,17 @@ START_TEST(nafs_psk)
 	ck_assert_str_ne(rkey.hex, xkey.hex);
 
 	ck_assert_msg(psk_try(k, s, RLS, &rkey) == 0, "PSK to %s: %s (alert "
-	    "%d); AP: %s", RLS, k->err, k->alert, last_line(AP_LOG(s),
+	    "%d); AP: %s", RLS, k->err, k->alert, e2e_last_line(AP_LOG(s),
 	    "AP-"));
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", rkey.btid), "naf_fqdn=" RLS, "ua_id=" UA_PSK13);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", kv("btid", rkey.btid),
+	    e2e_kv("btid", rkey.btid), "naf_fqdn=" RLS, "ua_id=" UA_PSK13);
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-OK", e2e_kv("btid", rkey.btid),
 	    "auth=psk", "naf=" RLS, "cached=no");
 	h1_request(k, s, "GET", path, NULL, NULL, r);
 	ck_assert_msg(r->status == 200, "GET via %s: %d %s", RLS, r->status,
 	    r->body);
 	ck_assert_str_eq(r->body, body);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=200");
 	conn_free(k);
 
@@ -1929,7 +1802,7 @@ START_TEST(nafs_psk)
 	    ALERT_BAD_RECORD_MAC, "xcap key for %s: %s (alert %d)", RLS,
 	    k->err, k->alert);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-FAIL",
-	    kv("btid", xkey.btid));
+	    e2e_kv("btid", xkey.btid));
 	conn_free(k);
 	k = conn_new(NAF);
 	ck_assert_int_eq(psk_try(k, s, NAF, &rkey), -1);
@@ -1938,7 +1811,7 @@ START_TEST(nafs_psk)
 	    ALERT_BAD_RECORD_MAC, "rls key for %s: %s (alert %d)", NAF,
 	    k->err, k->alert);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-FAIL",
-	    kv("btid", rkey.btid));
+	    e2e_kv("btid", rkey.btid));
 	conn_free(k);
 
 	/* an SNI no NAF of this AP has */
@@ -1969,7 +1842,7 @@ START_TEST(nafs_cert_digest)
 	struct ue u;
 	struct key xkey, rkey;
 	struct dig d, wrong;
-	char line[LINE_MAX_], authz[AUTHZ_MAX], *req;
+	char line[E2E_LINE_MAX], authz[AUTHZ_MAX], *req;
 	const char *body = doc_body("rls-cert", BOB), *path;
 	size_t len;
 	long apos = e2e_log_size(AP_LOG(s));
@@ -1997,9 +1870,9 @@ START_TEST(nafs_cert_digest)
 	h1_request(k, s, "GET", path, HDRS(authz), NULL, r);
 	expect_gba_401(r, RLS, 0, &d);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", rkey.btid), "naf_fqdn=" RLS, "ua_id=" UA_C02B);
+	    e2e_kv("btid", rkey.btid), "naf_fqdn=" RLS, "ua_id=" UA_C02B);
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("realm", REALM_PFX RLS), "status=401",
+	    e2e_kv("realm", REALM_PFX RLS), "status=401",
 	    "reason=\"wrong Digest response\"");
 
 	dig_request(k, s, &d, "GET", path, NULL, NULL, "auth-int", r);
@@ -2007,7 +1880,7 @@ START_TEST(nafs_cert_digest)
 	    r->status, r->body);
 	ck_assert_str_eq(r->body, body);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=200");
 	conn_free(k);
 
@@ -2023,7 +1896,7 @@ START_TEST(nafs_cert_digest)
 	}
 	ASSERT_EV(AP_LOG(s), &apos, line, "AP-TLS-FAIL",
 	    "SNI names a NAF this AP does not serve");
-	ck_assert_int_eq(count_ev(AP_LOG(s), apos, NEED("AP-FORWARD")), 0);
+	ck_assert_int_eq(e2e_count_ev(AP_LOG(s), apos, NEED("AP-FORWARD")), 0);
 	conn_free(k);
 	assert_no_secrets(s, &rkey);
 	free(r);
@@ -2043,7 +1916,7 @@ START_TEST(nafs_misdirected)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_], host[300];
+	char line[E2E_LINE_MAX], host[300];
 	const char *path;
 	long apos = e2e_log_size(AP_LOG(s)), start = apos, ppos;
 
@@ -2060,12 +1933,12 @@ START_TEST(nafs_misdirected)
 	    NULL, r);
 	ck_assert_msg(r->status == 421, "Host with a port and capitals: %d",
 	    r->status);
-	ck_assert_int_eq(count_ev(PR_LOG(s), ppos, NEED("misdirected")), 0);
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(s), ppos, NEED("misdirected")), 0);
 	snprintf(host, sizeof(host), "Host: %s:%u", NAF,
 	    url_port(e2e_env(s, "AP_URL")));
 	h1_request(k, s, "GET", path, HDRS(host), NULL, r);
 	ck_assert_int_eq(r->status, 404);
-	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", kv("identity", ALICE),
+	ASSERT_EV(AP_LOG(s), &apos, line, "AP-FORWARD", e2e_kv("identity", ALICE),
 	    "status=404");
 	conn_free(k);
 
@@ -2081,9 +1954,9 @@ START_TEST(nafs_misdirected)
 	expect_gba_401(r, RLS, 0, &d);
 	conn_free(k);
 	/* CONTRACT § ap: one AP-FORWARD per answered request */
-	ck_assert_msg(count_ev(AP_LOG(s), start, NEED("AP-FORWARD",
+	ck_assert_msg(e2e_count_ev(AP_LOG(s), start, NEED("AP-FORWARD",
 	    "status=421")) == 3, "AP-FORWARD status=421 lines: %d, want 3 "
-	    "(one per answered request)", count_ev(AP_LOG(s), start,
+	    "(one per answered request)", e2e_count_ev(AP_LOG(s), start,
 	    NEED("AP-FORWARD", "status=421")));
 	free(r);
 }
@@ -2144,7 +2017,7 @@ START_TEST(nousim_htdigest)
 	struct key key;
 	struct e2e_run run;
 	char tmp[] = "/tmp/utstack-e2e-ap2-XXXXXX", file[300], opt[400];
-	char h1[33], h2[33], line[LINE_MAX_], out[300], got[2048];
+	char h1[33], h2[33], line[E2E_LINE_MAX], out[300], got[2048];
 	const char *bob_doc = doc_body("bob", ALICE);
 	const char *alice_doc = doc_body("alice", BOB), *bpath, *apath;
 	FILE *f;
@@ -2187,8 +2060,8 @@ START_TEST(nousim_htdigest)
 	ck_assert_str_eq(r->body, bob_doc);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-TLS-OK", "auth=certificate");
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", kv("target", bpath),
-	    kv("identity", BOB), "status=200");
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", e2e_kv("target", bpath),
+	    e2e_kv("identity", BOB), "status=200");
 
 	/* alice's document as bob: presence refuses */
 	ppos = e2e_log_size(PR_LOG(&s));
@@ -2196,8 +2069,8 @@ START_TEST(nousim_htdigest)
 	ck_assert_msg(r->status == 403, "alice's document as bob: %d %s",
 	    r->status, r->body);
 	dig_check_info(&d, r);
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", kv("target", apath),
-	    kv("identity", BOB), "status=403");
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", e2e_kv("target", apath),
+	    e2e_kv("identity", BOB), "status=403");
 	ASSERT_EV(PR_LOG(&s), &ppos, line, "XCAP-DENIED");
 
 	/* bob asking to be alice: the AP refuses */
@@ -2206,8 +2079,8 @@ START_TEST(nousim_htdigest)
 	    ALICE "\"", NULL, "auth", r);
 	ck_assert_msg(r->status == 403, "bob as alice: %d", r->status);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-IDENTITY-DENIED",
-	    kv("intended", ALICE));
-	ck_assert_int_eq(count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
+	    e2e_kv("intended", ALICE));
+	ck_assert_int_eq(e2e_count_ev(PR_LOG(&s), ppos, NEED("XCAP-")), 0);
 
 	/* wrong password; unknown user; bob in carol's realm */
 	h1_request(k, &s, "GET", bpath, NULL, NULL, r);
@@ -2246,7 +2119,7 @@ START_TEST(nousim_htdigest)
 	got[fread(got, 1, sizeof(got) - 1, f)] = '\0';
 	fclose(f);
 	ck_assert_str_eq(got, bob_doc);
-	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", kv("identity", BOB),
+	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", e2e_kv("identity", BOB),
 	    "status=200");
 	run_curl(&run, &s, "bob", "wrong", bpath, out);
 	ck_assert_msg(strcmp(run.out, "401") == 0, "curl with a wrong "
@@ -2266,9 +2139,9 @@ START_TEST(nousim_htdigest)
 	ck_assert_str_eq(r->body, alice_doc);
 	dig_check_info(&d, r);
 	conn_free(k);
-	ck_assert_msg(!file_has(AP_LOG(&s), BOB_PW), "bob's password in the "
+	ck_assert_msg(!e2e_file_has(AP_LOG(&s), BOB_PW), "bob's password in the "
 	    "AP's log");
-	ck_assert_msg(!file_has(AP_LOG(&s), h1), "bob's HA1 in the AP's log");
+	ck_assert_msg(!e2e_file_has(AP_LOG(&s), h1), "bob's HA1 in the AP's log");
 	e2e_stack_down(&s);
 	unlink(out);
 	unlink(file);
@@ -2292,7 +2165,7 @@ START_TEST(digest_expired_btid)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	const char *path, *body = doc_body("expiry", BOB);
 	long apos, bpos;
 
@@ -2314,15 +2187,15 @@ START_TEST(digest_expired_btid)
 	    r->status, r->body);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", key.btid));
+	    e2e_kv("btid", key.btid));
 
 	ASSERT_EV(BSF_LOG(&s), &bpos, line, "BSF-PURGE", "removed=1");
 	dig_request(k, &s, &d, "GET", path, NULL, NULL, "auth", r);
 	expect_gba_401(r, NAF, 0, &d);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", key.btid), "result=5403");
+	    e2e_kv("btid", key.btid), "result=5403");
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), kv("realm", REALM_PFX NAF),
+	    e2e_kv("username", key.btid), e2e_kv("realm", REALM_PFX NAF),
 	    "status=401");
 	conn_free(k);
 	e2e_stack_down(&s);
@@ -2343,7 +2216,7 @@ START_TEST(digest_bsf_down)
 	struct ue u;
 	struct key key;
 	struct dig d;
-	char line[LINE_MAX_];
+	char line[E2E_LINE_MAX];
 	const char *path;
 	pid_t bsf;
 	long apos;
@@ -2369,9 +2242,9 @@ START_TEST(digest_bsf_down)
 	ck_assert_ptr_nonnull(hdr(r, "Retry-After"));
 	ck_assert_ptr_null(hdr(r, "WWW-Authenticate"));
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FAILED",
-	    kv("btid", key.btid));
+	    e2e_kv("btid", key.btid));
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-DIGEST-FAIL",
-	    kv("username", key.btid), "status=503");
+	    e2e_kv("username", key.btid), "status=503");
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", "status=503");
 
 	/* running again: a new challenge, answered */
@@ -2382,7 +2255,7 @@ START_TEST(digest_bsf_down)
 	    "got %d %s", r->status, r->body);
 	dig_check_info(&d, r);
 	ASSERT_EV(AP_LOG(&s), &apos, line, "AP-ZN-KEY-FETCHED",
-	    kv("btid", key.btid));
+	    e2e_kv("btid", key.btid));
 	conn_free(k);
 	e2e_stack_down(&s);
 	free(r);
@@ -2397,7 +2270,7 @@ START_TEST(plain_redirect)
 {
 	struct e2e_stack s;
 	struct hresp *r = calloc(1, sizeof(*r));
-	char line[LINE_MAX_], v[600];
+	char line[E2E_LINE_MAX], v[600];
 	static const char get[] = "GET /xcap-root/a?b=c HTTP/1.1\r\nHost: "
 	    NAF "\r\n\r\n";
 	static const char put[] = "PUT /xcap-root/p HTTP/1.1\r\nHost: " NAF

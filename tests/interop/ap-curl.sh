@@ -30,46 +30,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BUILD=${UTSTACK_BUILD:-build}
-export UTSTACK_BUILD=$BUILD
-
-if ! command -v curl >/dev/null 2>&1; then
-	echo "SKIP: curl not installed (Debian package curl)"
-	exit 77
-fi
-for p in hss-stub bsf presence ap ue; do
-	if [ ! -x "$BUILD/$p" ]; then
-		echo "FAIL: $BUILD/$p is not built (make BUILD=$BUILD)"
-		exit 1
-	fi
-done
+# shellcheck source=tests/interop/lib/ap-common.sh
+. tests/interop/lib/ap-common.sh
+interop_require curl "curl"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ap-curl.XXXXXX")
-down() {
-	[ ! -f "$1/stack.env" ] || scripts/stack down "$1" >/dev/null ||
-		{ echo "FAIL: scripts/stack down $1 (sanitizer report?)"; fail=1; }
-}
 cleanup() {
-	down "$tmp/stack"
-	down "$tmp/stack2"
+	interop_down "$tmp/stack"
+	interop_down "$tmp/stack2"
 	if [ "${KEEP:-0}" = 1 ]; then echo "keeping $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-json() { sed -n "s/.*\"$1\": \"\\([^\"]*\\)\".*/\\1/p"; }
-
-scripts/stack up "$tmp/stack" >/dev/null
-# shellcheck disable=SC1091
-. "$tmp/stack/stack.env"
-port=${AP_URL##*:}
+interop_bootstrap "$tmp/stack" "$tmp/usim"
 base="https://$NAF_FQDN:$port"
-
-ue=("$BUILD/ue" --usim "$tmp/usim")
-"${ue[@]}" usim init --impi "$IMPI" --k "$K" --opc "$OPC" --bsf "$BSF_URL" >/dev/null
-btid=$("${ue[@]}" --json bootstrap | json btid)
-[ -n "$btid" ] || { echo "FAIL: no B-TID from ue bootstrap"; exit 1; }
 pw12=$("${ue[@]}" --json ks-naf "$NAF_FQDN" --ua-id 010001c02b | json ks_naf_b64)
 pw13=$("${ue[@]}" --json ks-naf "$NAF_FQDN" --ua-id 0100011301 | json ks_naf_b64)
 [ ${#pw12} = 44 ] && [ ${#pw13} = 44 ] ||
@@ -129,7 +103,7 @@ grep -q "AP-FORWARD .*method=PUT .*identity=$IMPU status=201" "$AP_LOG" ||
 	bad "no AP-FORWARD of the PUT as $IMPU in $AP_LOG"
 grep -q "AP-HTTP-PLAIN .*status=426" "$AP_LOG" || bad "no AP-HTTP-PLAIN status=426"
 ! grep -qF -e "$pw12" -e "$pw13" "$AP_LOG" || bad "Ks_NAF in $AP_LOG"
-down "$tmp/stack"
+interop_down "$tmp/stack"
 
 # No USIM: the password file, HA1 = MD5(user ":" realm ":" password) as
 # htdigest(1) writes it; bob's document put straight into presence as the

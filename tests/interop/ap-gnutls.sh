@@ -25,42 +25,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BUILD=${UTSTACK_BUILD:-build}
-export UTSTACK_BUILD=$BUILD
-
-if ! command -v gnutls-cli >/dev/null 2>&1; then
-	echo "SKIP: gnutls-cli not installed (Debian package gnutls-bin)"
-	exit 77
-fi
-for p in hss-stub bsf presence ap ue; do
-	if [ ! -x "$BUILD/$p" ]; then
-		echo "FAIL: $BUILD/$p is not built (make BUILD=$BUILD)"
-		exit 1
-	fi
-done
+# shellcheck source=tests/interop/lib/ap-common.sh
+. tests/interop/lib/ap-common.sh
+interop_require gnutls-cli "gnutls-bin"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ap-gnutls.XXXXXX")
 cleanup() {
 	exec 3>&- 2>/dev/null || true
-	[ ! -f "$tmp/stack/stack.env" ] || scripts/stack down "$tmp/stack" >/dev/null ||
-		echo "FAIL: scripts/stack down (sanitizer report?)"
+	interop_down "$tmp/stack"
 	if [ "${KEEP:-0}" = 1 ]; then echo "keeping $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-json() { sed -n "s/.*\"$1\": \"\\([^\"]*\\)\".*/\\1/p"; }
-
-scripts/stack up "$tmp/stack" >/dev/null
-# shellcheck disable=SC1091
-. "$tmp/stack/stack.env"
-port=${AP_URL##*:}
-
-ue=("$BUILD/ue" --usim "$tmp/usim")
-"${ue[@]}" usim init --impi "$IMPI" --k "$K" --opc "$OPC" --bsf "$BSF_URL" >/dev/null
-btid=$("${ue[@]}" --json bootstrap | json btid)
-[ -n "$btid" ] || { echo "FAIL: no B-TID from ue bootstrap"; exit 1; }
+interop_bootstrap "$tmp/stack" "$tmp/usim"
 k13=$("${ue[@]}" --json ks-naf "$NAF_FQDN" --ua-id 0100000007 | json ks_naf)
 ka8=$("${ue[@]}" --json ks-naf "$NAF_FQDN" --ua-id 01000100a8 | json ks_naf)
 k8c=$("${ue[@]}" --json ks-naf "$NAF_FQDN" --ua-id 010001008c | json ks_naf)
