@@ -44,6 +44,7 @@ WAIT_SECONDS=${UTSTACK_WAIT:-10}
 
 die() { echo "bench-ap: $*" >&2; exit 2; }
 fail() { echo "bench-ap: $*" >&2; exit 1; }
+. "$ROOT/bench/bench-lib.sh"	# wait_log
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 seconds=3 warmup=0.5 conns=16 keep_conns=16 streams=8 churn=1,16 delay=100
@@ -127,17 +128,6 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-# Wait for a line holding TEXT written to LOG after octet OFFSET; print it.
-wait_log() {
-	local log=$1 off=$2 text=$3 pid=$4 line
-	line=$(timeout "$WAIT_SECONDS" bash -c '
-		tail -c +"$2" -F "$1" 2>/dev/null | while IFS= read -r l; do
-			case $l in *"$3"*) echo "$l"; break ;; esac
-			kill -0 "$4" 2>/dev/null || break
-		done' _ "$log" "$((off + 1))" "$text" "$pid") || true
-	[ -n "$line" ] || fail "no '$text' in $log within ${WAIT_SECONDS}s"
-	echo "$line"
-}
 size() { stat -c %s "$1"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 

@@ -24,6 +24,8 @@ case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 WAIT_SECONDS=${UTSTACK_WAIT:-10}
 
 die() { echo "bench-ub: $*" >&2; exit 2; }
+fail() { die "$@"; }	# every error here exits 2, a wait_log timeout too
+. "$ROOT/bench/bench-lib.sh"	# wait_log
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ub_args=() zn_args=() load_args=() only=""
@@ -72,18 +74,6 @@ trap 'exit 130' INT TERM
 get() { sed -n "s/^$1=//p" "$env"; }
 # set KEY VALUE in stack.env (the file stays 0600)
 set_env() { sed -i "s|^$1=.*|$1=$2|" "$env"; }
-
-# Wait for a line holding TEXT written to LOG after octet OFFSET; print it.
-wait_log() {
-	local log=$1 off=$2 text=$3 pid=$4 line
-	line=$(timeout "$WAIT_SECONDS" bash -c '
-		tail -c +"$2" -F "$1" 2>/dev/null | while IFS= read -r l; do
-			case $l in *"$3"*) echo "$l"; break ;; esac
-			kill -0 "$4" 2>/dev/null || break
-		done' _ "$log" "$((off + 1))" "$text" "$pid") || true
-	[ -n "$line" ] || die "no '$text' in $log within ${WAIT_SECONDS}s"
-	echo "$line"
-}
 
 UTSTACK_BUILD=$BUILD "$ROOT/scripts/stack" up "$dir" >/dev/null
 

@@ -161,32 +161,6 @@ run_clear(struct run *r)
 	free(r->lat2);
 }
 
-/*
- * Busy and total CPU time of the whole host from the "cpu" line of
- * /proc/stat, in us (busy: user nice system irq softirq steal; total adds
- * idle and iowait). 0 when unreadable.
- */
-static void
-host_cpu_us(double *busy, double *total)
-{
-	FILE *f;
-	unsigned long long v[8] = { 0 };
-	long hz = sysconf(_SC_CLK_TCK);
-	int n = 0;
-
-	*busy = *total = 0;
-	if (hz <= 0 || (f = fopen("/proc/stat", "r")) == NULL)
-		return;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8)
-		return;
-	*busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * 1e6 /
-	    (double)hz;
-	*total = *busy + (double)(v[3] + v[4]) * 1e6 / (double)hz;
-}
-
 /* CPU of the processes behind a run (bsf, hss-stub, us) and the host. */
 struct cpu {
 	double		bsf, hss, self;
@@ -201,7 +175,7 @@ cpu_take(struct cpu *c, long bsf_pid, long hss_pid)
 	c->bsf = bench_proc_cpu_us(bsf_pid, &c->bsf_sys);
 	c->hss = bench_proc_cpu_us(hss_pid, &c->hss_sys);
 	c->self = bench_self_cpu_us();
-	host_cpu_us(&c->host_busy, &c->host_total);
+	bench_host_cpu_us(&c->host_busy, &c->host_total);
 	c->t = bench_now_ns();
 }
 

@@ -464,7 +464,7 @@ bench_dia_open(struct event_base *base, const struct dia_local *local,
 	return c;
 }
 
-/* --- host CPU and descriptors (bench-ap) --------------------------------- */
+/* --- host CPU (bench-ap, bench-ub) and descriptors (bench-ap) ---------- */
 
 void
 bench_host_cpu_us(double *busy, double *total)

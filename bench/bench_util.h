@@ -173,8 +173,7 @@ struct dia_client *bench_dia_open(struct event_base *base,
 /*
  * Busy and total CPU time of the whole host from the "cpu" line of
  * /proc/stat, in us (busy: user nice system irq softirq steal; total adds
- * idle and iowait); both 0 when unreadable. (bench-ap; bench-ub has its
- * own copy.)
+ * idle and iowait); both 0 when unreadable. (bench-ap, bench-ub)
  */
 void		 bench_host_cpu_us(double *busy, double *total);
 

@@ -92,22 +92,18 @@ do_connect(struct httpc_conn *c)
 }
 
 int
-httpc_open(struct httpc_conn *c, const char *url)
+httpc_split_authority(const char *p, char *host, size_t hostsz,
+    const char **port, const char **end)
 {
-	const char *p = url, *auth_end, *colon, *host_end;
+	const char *auth_end, *host_end, *colon;
 	size_t n;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	if (strncmp(p, "http://", 7) == 0)
-		p += 7;
-	else if (strstr(p, "://") != NULL)
-		return fail(c, "%s: only http:// URLs", url);
 	/* authority = host [":" port], up to the first '/' (RFC 3986 3.2) */
-	auth_end = p + strcspn(p, "/?#");
+	*end = auth_end = p + strcspn(p, "/?#");
+	*port = NULL;
 	if (*p == '[') {		/* IPv6 literal */
 		if ((host_end = memchr(p, ']', (size_t)(auth_end - p))) == NULL)
-			return fail(c, "%s: bad IPv6 literal", url);
+			return -1;
 		p++;
 		colon = host_end + 1 < auth_end && host_end[1] == ':' ?
 		    host_end + 1 : NULL;
@@ -116,19 +112,43 @@ httpc_open(struct httpc_conn *c, const char *url)
 		host_end = colon != NULL ? colon : auth_end;
 	}
 	n = (size_t)(host_end - p);
-	if (n == 0 || n >= sizeof(c->host))
+	if (n == 0 || n >= hostsz)
+		return -2;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (colon != NULL)
+		*port = colon + 1;
+	return 0;
+}
+
+int
+httpc_open(struct httpc_conn *c, const char *url)
+{
+	const char *p = url, *auth_end, *port;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	else if (strstr(p, "://") != NULL)
+		return fail(c, "%s: only http:// URLs", url);
+	switch (httpc_split_authority(p, c->host, sizeof(c->host), &port,
+	    &auth_end)) {
+	case -1:
+		return fail(c, "%s: bad IPv6 literal", url);
+	case -2:
 		return fail(c, "%s: bad host", url);
-	memcpy(c->host, p, n);
-	c->host[n] = '\0';
-	if (colon == NULL) {
+	}
+	if (port == NULL) {
 		snprintf(c->port, sizeof(c->port), "80");
 		return do_connect(c);
 	}
-	n = (size_t)(auth_end - colon - 1);
+	n = (size_t)(auth_end - port);
 	if (n == 0 || n >= sizeof(c->port) ||
-	    strspn(colon + 1, "0123456789") != n)
+	    strspn(port, "0123456789") != n)
 		return fail(c, "%s: bad port", url);
-	memcpy(c->port, colon + 1, n);
+	memcpy(c->port, port, n);
 	c->port[n] = '\0';
 	return do_connect(c);
 }
@@ -291,9 +311,8 @@ find_crlfcrlf(const uint8_t *p, size_t len)
 	return NULL;
 }
 
-/* Is `token` one of the comma-separated elements of `list`? */
-static int
-has_token(const char *list, const char *token)
+int
+httpc_has_token(const char *list, const char *token)
 {
 	size_t tl = strlen(token);
 	const char *p = list;
@@ -308,46 +327,64 @@ has_token(const char *list, const char *token)
 	return 0;
 }
 
-/* Split the head (status line + header lines, CRLF-separated, ends
- * without the final empty line) into `r`. */
-static int
-parse_head(struct httpc_conn *c, struct httpc_resp *r)
+/* Cut the line at *next (CRLF-terminated, or the last one) and move
+ * *next to the following line, or NULL. */
+static char *
+cut_line(char **next)
 {
-	char *line, *next, *colon, *v, *e;
-	long status;
+	char *line = *next, *crlf;
 
-	line = r->head;
-	if ((next = strstr(line, "\r\n")) != NULL) {
-		*next = '\0';
-		next += 2;
-	}
-	if (strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
-		return fail(c, "bad status line '%.60s'", line);
-	status = strtol(line + 9, &e, 10);
-	if (e != line + 12 || status < 100 || status > 599 ||
+	if ((crlf = strstr(line, "\r\n")) != NULL) {
+		*crlf = '\0';
+		*next = crlf + 2;
+	} else
+		*next = NULL;
+	return line;
+}
+
+int
+httpc_parse_head(char *head, int *status, char *reason, size_t reasonlen,
+    struct httpc_hdr *h, size_t max, size_t *n, char *err, size_t errlen)
+{
+	char *next = head, *line, *colon, *v, *e;
+	long code;
+
+	*n = 0;
+	line = cut_line(&next);
+	/* "HTTP/1.x" SP 3DIGIT [ SP reason-phrase ] (RFC 9112 4) */
+	if (strncmp(line, "HTTP/1.", 7) != 0 || line[7] == '\0' ||
+	    line[8] != ' ')
+		goto bad_status;
+	code = strtol(line + 9, &e, 10);
+	if (e != line + 12 || code < 100 || code > 599 ||
 	    (*e != ' ' && *e != '\0'))
-		return fail(c, "bad status line '%.60s'", line);
-	r->status = (int)status;
-	snprintf(r->reason, sizeof(r->reason), "%s", *e == ' ' ? e + 1 : "");
-	while ((line = next) != NULL && *line != '\0') {
-		if ((next = strstr(line, "\r\n")) != NULL) {
-			*next = '\0';
-			next += 2;
+		goto bad_status;
+	*status = (int)code;
+	snprintf(reason, reasonlen, "%s", *e == ' ' ? e + 1 : "");
+	while (next != NULL && *next != '\0') {
+		line = cut_line(&next);
+		if ((colon = strchr(line, ':')) == NULL || colon == line) {
+			snprintf(err, errlen, "bad header line '%.60s'", line);
+			return -1;
 		}
-		if ((colon = strchr(line, ':')) == NULL || colon == line)
-			return fail(c, "bad header line '%.60s'", line);
-		if (r->n == HTTPC_HDRS_MAX)
-			return fail(c, "more than %d header fields", HTTPC_HDRS_MAX);
+		if (*n == max) {
+			snprintf(err, errlen, "more than %zu header fields",
+			    max);
+			return -1;
+		}
 		*colon = '\0';
 		v = colon + 1 + strspn(colon + 1, " \t");
 		e = v + strlen(v);
 		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
 			*--e = '\0';
-		r->h[r->n].name = line;
-		r->h[r->n].value = v;
-		r->n++;
+		h[*n].name = line;
+		h[*n].value = v;
+		(*n)++;
 	}
 	return 0;
+bad_status:
+	snprintf(err, errlen, "bad status line '%.60s'", line);
+	return -1;
 }
 
 /*
@@ -437,18 +474,20 @@ again:
 	memcpy(r->head, c->in, head_len);
 	r->head[head_len] = '\0';
 	consume(c, head_len + 4);
-	if (parse_head(c, r) != 0)
+	if (httpc_parse_head(r->head, &r->status, r->reason,
+	    sizeof(r->reason), r->h, HTTPC_HDRS_MAX, &r->n, c->err,
+	    sizeof(c->err)) != 0)
 		return -1;
 	if (r->status >= 100 && r->status < 200)
 		goto again;		/* 100 Continue and friends */
 	conn = httpc_header(r, "Connection");
-	if (conn != NULL && has_token(conn, "close"))
+	if (conn != NULL && httpc_has_token(conn, "close"))
 		c->reopen = 1;
 	if (r->status == 204 || r->status == 304)
 		return 0;
 	te = httpc_header(r, "Transfer-Encoding");
 	cl = httpc_header(r, "Content-Length");
-	if (te != NULL && has_token(te, "chunked")) {
+	if (te != NULL && httpc_has_token(te, "chunked")) {
 		while ((rc = dechunk(c, c->in, c->in_len, r, &used)) == 0) {
 			if ((n = fill(c, deadline)) < 0)
 				return -1;

@@ -36,7 +36,7 @@ struct httpc_conn {
 };
 
 struct httpc_hdr {
-	const char	*name;		/* into httpc_resp.head */
+	const char	*name;		/* into the response head */
 	const char	*value;		/* OWS trimmed */
 };
 
@@ -97,5 +97,41 @@ int	httpc_header_count(const struct httpc_resp *r, const char *name);
 
 /* Milliseconds of CLOCK_MONOTONIC, for deadlines in tests. */
 long	httpc_now_ms(void);
+
+/*
+ * Below: the parts of a URL and of a response, for clients that do their
+ * own I/O (the UE on Ua, inside TLS). No allocation, no I/O.
+ */
+
+/*
+ * Split the authority at `p`, just past a URL's "scheme://" (RFC 3986
+ * 3.2: host [":" port], up to the first '/', '?', '#' or the end): the
+ * host, an IPv6 literal without its brackets, into `host` (`hostsz`
+ * octets); *port is NULL without a ':', else the port's text, which runs
+ * to *end, the end of the authority (set in any case). The port is the
+ * caller's to check. Returns 0, -1 for a '[' without its ']', -2 for an
+ * empty host or one of `hostsz` octets or more.
+ */
+int	httpc_split_authority(const char *p, char *host, size_t hostsz,
+	    const char **port, const char **end);
+
+/*
+ * Split `head`, a NUL-terminated response head — the status line and the
+ * header lines, CRLF-separated, without the empty line that ends them —
+ * in place (the lines are cut with NULs): *status gets the status code,
+ * `reason` (`reasonlen` octets) the reason phrase, `h` (room for `max`)
+ * the header fields in order, name and value (without surrounding spaces
+ * and tabs) pointing into `head`, and *n their count. Returns 0, or -1
+ * with one line in `err`: a status line other than "HTTP/1.x NNN[ reason]"
+ * with NNN in 100..599 ("bad status line"), a header line with no name
+ * before a colon ("bad header line"), more than `max` fields.
+ */
+int	httpc_parse_head(char *head, int *status, char *reason,
+	    size_t reasonlen, struct httpc_hdr *h, size_t max, size_t *n,
+	    char *err, size_t errlen);
+
+/* 1 when `token` is one of the comma-separated elements of the field
+ * value `list` (case-insensitive, parameters after ';' ignored), else 0. */
+int	httpc_has_token(const char *list, const char *token);
 
 #endif

@@ -1279,157 +1279,6 @@ fail:
 	return -1;
 }
 
-/*
- * The PSK handshake of tls_client_psk_connect() (fd < 0: connect first) and
- * tls_client_psk_start() (fd: a connected socket, the session's from now
- * on, closed on failure too).
- */
-static struct tls_client *
-psk_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
-    char *err, size_t errlen)
-{
-	struct tls_client_cfg cfg = *cfgin;
-	struct tls_client *c;
-	gnutls_datum_t key, *protos = NULL;
-	gnutls_datum_t proto;
-	const char *prio;
-	size_t i;
-	int ret;
-
-	if (alert != NULL)
-		*alert = -1;
-	if (cfg.timeout_ms == 0)
-		cfg.timeout_ms = 10000;
-	if (cfg.identity == NULL || (cfg.key_cb == NULL && (cfg.key == NULL ||
-	    cfg.keylen == 0))) {
-		set_err(err, errlen, "%s", "PSK identity and key needed");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		set_err(err, errlen, "%s", "out of memory");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	c->fd = fd;
-	c->timeout_ms = cfg.timeout_ms;
-	if (c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0)
-		goto out;
-	if (gnutls_psk_allocate_client_credentials(&c->cred) < 0)
-		goto nomem;
-	if (cfg.key_cb != NULL) {
-		if ((c->identity = strdup(cfg.identity)) == NULL)
-			goto nomem;
-		c->key_cb = cfg.key_cb;
-		c->key_arg = cfg.key_arg;
-		gnutls_psk_set_client_credentials_function2(c->cred,
-		    cli_psk_cb);
-	} else {
-		key.data = (unsigned char *)(uintptr_t)cfg.key;
-		key.size = (unsigned)cfg.keylen;
-		if ((ret = gnutls_psk_set_client_credentials(c->cred,
-		    cfg.identity, &key, GNUTLS_PSK_KEY_RAW)) < 0) {
-			set_err(err, errlen, "PSK credentials: %s",
-			    gnutls_strerror(ret));
-			goto out;
-		}
-	}
-	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0)
-		goto nomem;
-	if (cfg.priority != NULL)
-		prio = cfg.priority;
-	else if (cfg.version == 12)
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-PSK:"
-		    "+DHE-PSK:+PSK";
-	else if (cfg.version == 13)
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:"
-		    "+DHE-PSK:+PSK";
-	else
-		prio = "NORMAL:-KX-ALL:+ECDHE-PSK:+DHE-PSK:+PSK";
-	if ((ret = gnutls_priority_set_direct(c->sess, prio, NULL)) < 0) {
-		set_err(err, errlen, "priority: %s", gnutls_strerror(ret));
-		goto out;
-	}
-	if (gnutls_credentials_set(c->sess, GNUTLS_CRD_PSK, c->cred) < 0)
-		goto nomem;
-	if (cfg.sni != NULL && gnutls_server_name_set(c->sess,
-	    GNUTLS_NAME_DNS, cfg.sni, strlen(cfg.sni)) < 0)
-		goto nomem;
-	if (cfg.nalpn > 0) {
-		if ((protos = calloc(cfg.nalpn, sizeof(*protos))) == NULL)
-			goto nomem;
-		for (i = 0; i < cfg.nalpn; i++) {
-			protos[i].data = (unsigned char *)(uintptr_t)
-			    cfg.alpn[i];
-			protos[i].size = (unsigned)strlen(cfg.alpn[i]);
-		}
-		ret = gnutls_alpn_set_protocols(c->sess, protos,
-		    (unsigned)cfg.nalpn, 0);
-		free(protos);
-		if (ret < 0)
-			goto nomem;
-	}
-	gnutls_session_set_ptr(c->sess, c);
-	gnutls_handshake_set_hook_function(c->sess, GNUTLS_HANDSHAKE_ANY,
-	    GNUTLS_HOOK_POST, cli_hook);
-	gnutls_transport_set_int(c->sess, c->fd);
-	gnutls_handshake_set_timeout(c->sess, cfg.timeout_ms);
-	gnutls_record_set_timeout(c->sess, cfg.timeout_ms);
-	do {
-		ret = gnutls_handshake(c->sess);
-	} while (ret < 0 && !gnutls_error_is_fatal(ret));
-	if (ret < 0) {
-		if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED) {
-			if (alert != NULL)
-				*alert = (int)gnutls_alert_get(c->sess);
-			set_err(err, errlen, "handshake: alert %s",
-			    gnutls_alert_get_name(gnutls_alert_get(c->sess)));
-		} else if (c->key_failed)
-			set_err(err, errlen, "%s", "handshake: no key for the "
-			    "negotiated Ua security protocol");
-		else
-			set_err(err, errlen, "handshake: %s",
-			    gnutls_strerror(ret));
-		goto out;
-	}
-	if (gnutls_alpn_get_selected_protocol(c->sess, &proto) == 0 &&
-	    proto.size < sizeof(c->alpn)) {
-		memcpy(c->alpn, proto.data, proto.size);
-		c->alpn[proto.size] = '\0';
-	}
-	return c;
-nomem:
-	set_err(err, errlen, "%s", "out of memory");
-out:
-	if (c->sess != NULL)
-		gnutls_deinit(c->sess);
-	c->sess = NULL;
-	tls_client_free(c);
-	return NULL;
-}
-
-struct tls_client *
-tls_client_psk_connect(const struct tls_client_cfg *cfg, int *alert,
-    char *err, size_t errlen)
-{
-	return psk_client(-1, cfg, alert, err, errlen);
-}
-
-struct tls_client *
-tls_client_psk_start(int fd, const struct tls_client_cfg *cfg, int *alert,
-    char *err, size_t errlen)
-{
-	if (fd < 0) {
-		if (alert != NULL)
-			*alert = -1;
-		set_err(err, errlen, "%s", "no socket");
-		return NULL;
-	}
-	return psk_client(fd, cfg, alert, err, errlen);
-}
-
 /* Why the server's certificate was refused, in words: `status` is
  * gnutls_session_get_verify_cert_status(). */
 static void
@@ -1471,6 +1320,220 @@ verify_status_text(unsigned status, char *buf, size_t len)
 }
 
 /*
+ * What the PSK and the certificate handshakes share, once `c` holds its
+ * socket and its credentials (c->xcred: the server's certificate is
+ * verified against it, no PSK offered; else the PSK of c->cred): the
+ * session, with cfg->priority or else prio[] for cfg->version (0: either,
+ * 12, 13), SNI, the ALPN offer, the blocking handshake within
+ * cfg->timeout_ms and the protocol ALPN chose. Returns 0, or -1 with `err`
+ * (and `*alert` when the server sent one); `c` is the caller's to free.
+ */
+static int
+cli_handshake(struct tls_client *c, const struct tls_client_cfg *cfg,
+    const char *const prio[3], int *alert, char *err, size_t errlen)
+{
+	gnutls_datum_t *protos, proto;
+	const char *p;
+	char why[160];
+	size_t i;
+	int ret;
+
+	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0) {
+		c->sess = NULL;
+		goto nomem;
+	}
+	if ((p = cfg->priority) == NULL)
+		p = prio[cfg->version == 12 ? 1 : cfg->version == 13 ? 2 : 0];
+	if ((ret = gnutls_priority_set_direct(c->sess, p, NULL)) < 0) {
+		set_err(err, errlen, "priority: %s", gnutls_strerror(ret));
+		return -1;
+	}
+	if (c->xcred != NULL) {
+		if (gnutls_credentials_set(c->sess, GNUTLS_CRD_CERTIFICATE,
+		    c->xcred) < 0)
+			goto nomem;
+		gnutls_session_set_verify_cert(c->sess, c->verify_name, 0);
+	} else if (gnutls_credentials_set(c->sess, GNUTLS_CRD_PSK,
+	    c->cred) < 0)
+		goto nomem;
+	if (cfg->sni != NULL && gnutls_server_name_set(c->sess,
+	    GNUTLS_NAME_DNS, cfg->sni, strlen(cfg->sni)) < 0)
+		goto nomem;
+	if (cfg->nalpn > 0) {
+		if ((protos = calloc(cfg->nalpn, sizeof(*protos))) == NULL)
+			goto nomem;
+		for (i = 0; i < cfg->nalpn; i++) {
+			protos[i].data = (unsigned char *)(uintptr_t)
+			    cfg->alpn[i];
+			protos[i].size = (unsigned)strlen(cfg->alpn[i]);
+		}
+		ret = gnutls_alpn_set_protocols(c->sess, protos,
+		    (unsigned)cfg->nalpn, 0);
+		free(protos);
+		if (ret < 0)
+			goto nomem;
+	}
+	gnutls_session_set_ptr(c->sess, c);
+	gnutls_handshake_set_hook_function(c->sess, GNUTLS_HANDSHAKE_ANY,
+	    GNUTLS_HOOK_POST, cli_hook);
+	gnutls_transport_set_int(c->sess, c->fd);
+	gnutls_handshake_set_timeout(c->sess, cfg->timeout_ms);
+	gnutls_record_set_timeout(c->sess, cfg->timeout_ms);
+	do {
+		ret = gnutls_handshake(c->sess);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		if (alert != NULL)
+			*alert = (int)gnutls_alert_get(c->sess);
+		set_err(err, errlen, "handshake: alert %s",
+		    gnutls_alert_get_name(gnutls_alert_get(c->sess)));
+		return -1;
+	}
+	if (ret < 0) {
+		if (c->key_failed)
+			set_err(err, errlen, "%s", "handshake: no key for the "
+			    "negotiated Ua security protocol");
+		else if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+			verify_status_text(
+			    gnutls_session_get_verify_cert_status(c->sess),
+			    why, sizeof(why));
+			set_err(err, errlen,
+			    "certificate verification failed: %s", why);
+		} else
+			set_err(err, errlen, "handshake: %s",
+			    gnutls_strerror(ret));
+		/* A certificate session tells the server why, as a peer
+		 * would (bad_certificate), and reads what it sent meanwhile:
+		 * closing with unread input would reset the connection and
+		 * lose the alert. */
+		if (c->xcred != NULL &&
+		    ret != GNUTLS_E_PREMATURE_TERMINATION &&
+		    gnutls_alert_send_appropriate(c->sess, ret) == 0) {
+			(void)shutdown(c->fd, SHUT_WR);
+			while (recv(c->fd, why, sizeof(why), MSG_DONTWAIT) > 0)
+				;
+		}
+		return -1;
+	}
+	if (gnutls_alpn_get_selected_protocol(c->sess, &proto) == 0 &&
+	    proto.size < sizeof(c->alpn)) {
+		memcpy(c->alpn, proto.data, proto.size);
+		c->alpn[proto.size] = '\0';
+	}
+	return 0;
+nomem:
+	set_err(err, errlen, "%s", "out of memory");
+	return -1;
+}
+
+/* A failed client handshake: no close_notify on a session that never
+ * started, the rest as tls_client_free(). */
+static struct tls_client *
+cli_failed(struct tls_client *c)
+{
+	if (c->sess != NULL)
+		gnutls_deinit(c->sess);
+	c->sess = NULL;
+	tls_client_free(c);
+	return NULL;
+}
+
+/* tls_client_psk_start() and tls_client_cert_start() without a socket. */
+static struct tls_client *
+no_socket(int *alert, char *err, size_t errlen)
+{
+	if (alert != NULL)
+		*alert = -1;
+	set_err(err, errlen, "%s", "no socket");
+	return NULL;
+}
+
+/*
+ * The PSK handshake of tls_client_psk_connect() (fd < 0: connect first) and
+ * tls_client_psk_start() (fd: a connected socket, the session's from now
+ * on, closed on failure too).
+ */
+static struct tls_client *
+psk_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
+    char *err, size_t errlen)
+{
+	static const char *const prio[3] = {
+		"NORMAL:-KX-ALL:+ECDHE-PSK:+DHE-PSK:+PSK",
+		"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-PSK:"
+		    "+DHE-PSK:+PSK",
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:"
+		    "+DHE-PSK:+PSK",
+	};
+	struct tls_client_cfg cfg = *cfgin;
+	struct tls_client *c;
+	gnutls_datum_t key;
+	int ret;
+
+	if (alert != NULL)
+		*alert = -1;
+	if (cfg.timeout_ms == 0)
+		cfg.timeout_ms = 10000;
+	if (cfg.identity == NULL || (cfg.key_cb == NULL && (cfg.key == NULL ||
+	    cfg.keylen == 0))) {
+		set_err(err, errlen, "%s", "PSK identity and key needed");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		set_err(err, errlen, "%s", "out of memory");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	c->timeout_ms = cfg.timeout_ms;
+	if (c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0)
+		return cli_failed(c);
+	if (gnutls_psk_allocate_client_credentials(&c->cred) < 0)
+		goto nomem;
+	if (cfg.key_cb != NULL) {
+		if ((c->identity = strdup(cfg.identity)) == NULL)
+			goto nomem;
+		c->key_cb = cfg.key_cb;
+		c->key_arg = cfg.key_arg;
+		gnutls_psk_set_client_credentials_function2(c->cred,
+		    cli_psk_cb);
+	} else {
+		key.data = (unsigned char *)(uintptr_t)cfg.key;
+		key.size = (unsigned)cfg.keylen;
+		if ((ret = gnutls_psk_set_client_credentials(c->cred,
+		    cfg.identity, &key, GNUTLS_PSK_KEY_RAW)) < 0) {
+			set_err(err, errlen, "PSK credentials: %s",
+			    gnutls_strerror(ret));
+			return cli_failed(c);
+		}
+	}
+	if (cli_handshake(c, &cfg, prio, alert, err, errlen) != 0)
+		return cli_failed(c);
+	return c;
+nomem:
+	set_err(err, errlen, "%s", "out of memory");
+	return cli_failed(c);
+}
+
+struct tls_client *
+tls_client_psk_connect(const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	return psk_client(-1, cfg, alert, err, errlen);
+}
+
+struct tls_client *
+tls_client_psk_start(int fd, const struct tls_client_cfg *cfg, int *alert,
+    char *err, size_t errlen)
+{
+	if (fd < 0)
+		return no_socket(alert, err, errlen);
+	return psk_client(fd, cfg, alert, err, errlen);
+}
+
+/*
  * The certificate handshake of tls_client_cert_connect() (fd < 0: connect
  * first) and tls_client_cert_start() (fd: a connected socket, the
  * session's from now on, closed on failure too).
@@ -1479,13 +1542,14 @@ static struct tls_client *
 cert_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
     char *err, size_t errlen)
 {
+	static const char *const prio[3] = {
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		"NORMAL:-VERS-ALL:+VERS-TLS1.2",
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3",
+	};
 	struct tls_client_cfg cfg = *cfgin;
 	struct tls_client *c;
-	gnutls_datum_t *protos = NULL;
-	gnutls_datum_t proto;
-	const char *prio, *name;
-	char why[160];
-	size_t i;
+	const char *name;
 	int ret;
 
 	if (alert != NULL)
@@ -1513,105 +1577,20 @@ cert_client(int fd, const struct tls_client_cfg *cfgin, int *alert,
 	snprintf(c->verify_name, sizeof(c->verify_name), "%s", name);
 	if (gnutls_certificate_allocate_credentials(&c->xcred) < 0) {
 		c->xcred = NULL;
-		goto nomem;
+		set_err(err, errlen, "%s", "out of memory");
+		return cli_failed(c);
 	}
 	ret = gnutls_certificate_set_x509_trust_file(c->xcred, cfg.ca_file,
 	    GNUTLS_X509_FMT_PEM);
 	if (ret <= 0) {
 		set_err(err, errlen, "CA file %s: %s", cfg.ca_file, ret < 0 ?
 		    gnutls_strerror(ret) : "no certificate in it");
-		goto out;
+		return cli_failed(c);
 	}
-	if (c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0)
-		goto out;
-	if (gnutls_init(&c->sess, GNUTLS_CLIENT) < 0) {
-		c->sess = NULL;
-		goto nomem;
-	}
-	if (cfg.priority != NULL)
-		prio = cfg.priority;
-	else if (cfg.version == 12)
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
-	else if (cfg.version == 13)
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
-	else
-		prio = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
-	if ((ret = gnutls_priority_set_direct(c->sess, prio, NULL)) < 0) {
-		set_err(err, errlen, "priority: %s", gnutls_strerror(ret));
-		goto out;
-	}
-	if (gnutls_credentials_set(c->sess, GNUTLS_CRD_CERTIFICATE,
-	    c->xcred) < 0)
-		goto nomem;
-	gnutls_session_set_verify_cert(c->sess, c->verify_name, 0);
-	if (cfg.sni != NULL && gnutls_server_name_set(c->sess,
-	    GNUTLS_NAME_DNS, cfg.sni, strlen(cfg.sni)) < 0)
-		goto nomem;
-	if (cfg.nalpn > 0) {
-		if ((protos = calloc(cfg.nalpn, sizeof(*protos))) == NULL)
-			goto nomem;
-		for (i = 0; i < cfg.nalpn; i++) {
-			protos[i].data = (unsigned char *)(uintptr_t)
-			    cfg.alpn[i];
-			protos[i].size = (unsigned)strlen(cfg.alpn[i]);
-		}
-		ret = gnutls_alpn_set_protocols(c->sess, protos,
-		    (unsigned)cfg.nalpn, 0);
-		free(protos);
-		if (ret < 0)
-			goto nomem;
-	}
-	gnutls_session_set_ptr(c->sess, c);
-	gnutls_handshake_set_hook_function(c->sess, GNUTLS_HANDSHAKE_ANY,
-	    GNUTLS_HOOK_POST, cli_hook);
-	gnutls_transport_set_int(c->sess, c->fd);
-	gnutls_handshake_set_timeout(c->sess, cfg.timeout_ms);
-	gnutls_record_set_timeout(c->sess, cfg.timeout_ms);
-	do {
-		ret = gnutls_handshake(c->sess);
-	} while (ret < 0 && !gnutls_error_is_fatal(ret));
-	if (ret < 0) {
-		if (ret == GNUTLS_E_FATAL_ALERT_RECEIVED) {
-			if (alert != NULL)
-				*alert = (int)gnutls_alert_get(c->sess);
-			set_err(err, errlen, "handshake: alert %s",
-			    gnutls_alert_get_name(gnutls_alert_get(c->sess)));
-			goto out;
-		}
-		if (ret == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-			verify_status_text(
-			    gnutls_session_get_verify_cert_status(c->sess),
-			    why, sizeof(why));
-			set_err(err, errlen,
-			    "certificate verification failed: %s", why);
-		} else
-			set_err(err, errlen, "handshake: %s",
-			    gnutls_strerror(ret));
-		/* Tell the server why, as a peer would (bad_certificate),
-		 * and read what it sent meanwhile: closing with unread
-		 * input would reset the connection and lose the alert. */
-		if (ret != GNUTLS_E_PREMATURE_TERMINATION &&
-		    gnutls_alert_send_appropriate(c->sess, ret) == 0) {
-			(void)shutdown(c->fd, SHUT_WR);
-			while (recv(c->fd, why, sizeof(why), MSG_DONTWAIT) > 0)
-				;
-		}
-		goto out;
-	}
-	if (gnutls_alpn_get_selected_protocol(c->sess, &proto) == 0 &&
-	    proto.size < sizeof(c->alpn)) {
-		memcpy(c->alpn, proto.data, proto.size);
-		c->alpn[proto.size] = '\0';
-	}
+	if ((c->fd < 0 && (c->fd = cli_connect(&cfg, err, errlen)) < 0) ||
+	    cli_handshake(c, &cfg, prio, alert, err, errlen) != 0)
+		return cli_failed(c);
 	return c;
-nomem:
-	set_err(err, errlen, "%s", "out of memory");
-out:
-	if (c->sess != NULL)
-		gnutls_deinit(c->sess);
-	c->sess = NULL;
-	tls_client_free(c);
-	return NULL;
 refuse:
 	if (fd >= 0)
 		close(fd);
@@ -1629,12 +1608,8 @@ struct tls_client *
 tls_client_cert_start(int fd, const struct tls_client_cfg *cfg, int *alert,
     char *err, size_t errlen)
 {
-	if (fd < 0) {
-		if (alert != NULL)
-			*alert = -1;
-		set_err(err, errlen, "%s", "no socket");
-		return NULL;
-	}
+	if (fd < 0)
+		return no_socket(alert, err, errlen);
 	return cert_client(fd, cfg, alert, err, errlen);
 }
 

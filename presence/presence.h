@@ -161,6 +161,10 @@ struct pres_vctx {
 	size_t		 nkeys;
 };
 void	pres_vctx_clear(struct pres_vctx *cx);	/* frees the keys; NULL ok */
+/* Append a copy of `s` to the growable array *v of *n strings: 0, or -1
+ * out of memory. Free them all with pres_strs_clear() (*v NULL, *n 0). */
+int	pres_strs_add(char ***v, size_t *n, const char *s);
+void	pres_strs_clear(char ***v, size_t *n);
 
 /* Flags of a usage. */
 #define PRES_AUID_GLOBAL_ONLY	0x01	/* one generated document, global/index */
@@ -226,6 +230,20 @@ int	pres_auid_own_list(const char *uri, const char *owner,
  * -1 when nothing usable is there. (presence_xcap.c)
  */
 int	pres_normalise_uri(const char *in, char *out, size_t size);
+
+/*
+ * Reading a parsed document (the usages' constraints, the policy): is `n`
+ * an element in namespace `ns` called `name` (NULL: any name)? The first
+ * child element of `n` so named, or NULL. The text of `n`, leading and
+ * trailing white space removed, into `out` (`size` octets): 0, or -1 when
+ * it does not fit (`out` is then "").
+ */
+struct _xmlNode;
+int	pres_is_el(const struct _xmlNode *n, const char *ns,
+	    const char *name);
+struct _xmlNode *pres_child(const struct _xmlNode *n, const char *ns,
+	    const char *name);
+int	pres_text(struct _xmlNode *n, char *out, size_t size);
 
 /* --- presence_policy.c: RFC 4745 / RFC 5025 evaluation ---------------- */
 

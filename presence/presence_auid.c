@@ -307,15 +307,34 @@ check_utf8(const uint8_t *body, size_t len, struct pres_error *err)
 void
 pres_vctx_clear(struct pres_vctx *cx)
 {
+	if (cx != NULL)
+		pres_strs_clear(&cx->keys, &cx->nkeys);
+}
+
+int
+pres_strs_add(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+void
+pres_strs_clear(char ***v, size_t *n)
+{
 	size_t i;
 
-	if (cx == NULL)
-		return;
-	for (i = 0; i < cx->nkeys; i++)
-		free(cx->keys[i]);
-	free(cx->keys);
-	cx->keys = NULL;
-	cx->nkeys = 0;
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
 }
 
 int
@@ -384,36 +403,36 @@ done:
 	return rc;
 }
 
-/* --- helpers for the constraints --------------------------------------- */
+/* --- helpers for the constraints (and presence_policy.c) --------------- */
 
-static int
-is_el(const xmlNode *n, const char *ns, const char *name)
+int
+pres_is_el(const xmlNode *n, const char *ns, const char *name)
 {
 	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
 	    strcmp((const char *)n->ns->href, ns) == 0 &&
 	    (name == NULL || strcmp((const char *)n->name, name) == 0);
 }
 
-/* The first child element `ns`:`name` of `n`, or NULL. */
-static xmlNode *
-child(const xmlNode *n, const char *ns, const char *name)
+xmlNode *
+pres_child(const xmlNode *n, const char *ns, const char *name)
 {
 	xmlNode *c;
 
 	for (c = n->children; c != NULL; c = c->next)
-		if (is_el(c, ns, name))
+		if (pres_is_el(c, ns, name))
 			return c;
 	return NULL;
 }
 
-/* The text of `n` with leading and trailing whitespace removed, into
- * `out`; -1 when it does not fit. */
-static int
-trimmed_text(xmlNode *n, char *out, size_t size)
+/* XML white space (XML 1.0 §2.3 S) is all isspace() can meet here: \v and
+ * \f are not characters of an XML 1.0 document. */
+int
+pres_text(xmlNode *n, char *out, size_t size)
 {
 	xmlChar *v = xmlNodeGetContent(n);
 	const char *s = v != NULL ? (const char *)v : "";
 	size_t len;
+	int rc = 0;
 
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
@@ -421,13 +440,13 @@ trimmed_text(xmlNode *n, char *out, size_t size)
 	while (len > 0 && strchr(" \t\n\r", s[len - 1]) != NULL)
 		len--;
 	if (len >= size) {
-		xmlFree(v);
-		return -1;
+		len = 0;
+		rc = -1;
 	}
 	memcpy(out, s, len);
 	out[len] = '\0';
 	xmlFree(v);
-	return 0;
+	return rc;
 }
 
 /* A value like `v` that is not in the NULL-terminated `taken` list:
@@ -630,20 +649,6 @@ pres_auid_own_list(const char *uri, const char *owner, const char *root,
 
 /* --- rls-services (RFC 4826 §4.4; XCAP.md §2.2) ------------------------- */
 
-static int
-add_key(struct pres_vctx *cx, const char *key)
-{
-	char **nk;
-
-	if ((nk = realloc(cx->keys, (cx->nkeys + 1) * sizeof(*nk))) == NULL)
-		return -1;
-	cx->keys = nk;
-	if ((cx->keys[cx->nkeys] = strdup(key)) == NULL)
-		return -1;
-	cx->nkeys++;
-	return 0;
-}
-
 /*
  * Service URIs are unique across every document on the server (checked
  * by the store against the other documents, here within this one), and
@@ -662,7 +667,7 @@ rls_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 
 	for (svc = xmlDocGetRootElement(doc)->children; svc != NULL;
 	    svc = svc->next) {
-		if (!is_el(svc, NS_RLS, "service"))
+		if (!pres_is_el(svc, NS_RLS, "service"))
 			continue;
 		if ((uri = xmlGetProp(svc, (const xmlChar *)"uri")) == NULL)
 			continue;	/* the schema requires it */
@@ -684,12 +689,12 @@ rls_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 			return -1;
 		}
 		xmlFree(uri);
-		if (add_key(cx, key) != 0) {
+		if (pres_strs_add(&cx->keys, &cx->nkeys, key) != 0) {
 			set_error(err, "constraint-failure", "out of memory");
 			return -1;
 		}
-		if ((c = child(svc, NS_RLS, "resource-list")) != NULL) {
-			if (trimmed_text(c, text, sizeof(text)) != 0 ||
+		if ((c = pres_child(svc, NS_RLS, "resource-list")) != NULL) {
+			if (pres_text(c, text, sizeof(text)) != 0 ||
 			    !pres_auid_own_list(text, cx->owner, cx->root, NULL,
 			    why, sizeof(why))) {
 				set_error(err, "constraint-failure", "service "
@@ -699,7 +704,7 @@ rls_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 				return -1;
 			}
 		}
-		if ((c = child(svc, NS_RLS, "list")) != NULL &&
+		if ((c = pres_child(svc, NS_RLS, "list")) != NULL &&
 		    check_list(c, err) != 0)
 			return -1;
 	}
@@ -728,7 +733,7 @@ rules_unique(xmlDoc *doc, struct pres_error *err)
 	int rc = -1;
 
 	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
-		if (!is_el(r, NS_CP, "rule") ||
+		if (!pres_is_el(r, NS_CP, "rule") ||
 		    (id = xmlGetProp(r, (const xmlChar *)"id")) == NULL)
 			continue;
 		if ((nv = realloc(ids, (n + 1) * sizeof(*nv))) == NULL) {
@@ -782,12 +787,12 @@ pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 
 	(void)cx;
 	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
-		if (!is_el(r, NS_CP, "rule") ||
-		    (act = child(r, NS_CP, "actions")) == NULL)
+		if (!pres_is_el(r, NS_CP, "rule") ||
+		    (act = pres_child(r, NS_CP, "actions")) == NULL)
 			continue;
 		n = 0;
 		for (c = act->children; c != NULL; c = c->next)
-			n += is_el(c, NS_PR, "sub-handling");
+			n += pres_is_el(c, NS_PR, "sub-handling");
 		if (n > 1) {
 			id = xmlGetProp(r, (const xmlChar *)"id");
 			set_error(err, "constraint-failure", "rule \"%s\" has %d "
@@ -823,14 +828,15 @@ oma_pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 	if (pr_constraints(doc, cx, err) != 0)
 		return -1;
 	for (r = xmlDocGetRootElement(doc)->children; r != NULL; r = r->next) {
-		if (!is_el(r, NS_CP, "rule"))
+		if (!pres_is_el(r, NS_CP, "rule"))
 			continue;
 		id = xmlGetProp(r, (const xmlChar *)"id");
-		if ((cond = child(r, NS_CP, "conditions")) != NULL) {
+		if ((cond = pres_child(r, NS_CP, "conditions")) != NULL) {
 			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 				n = 0;
 				for (c = cond->children; c != NULL; c = c->next)
-					n += is_el(c, kinds[k].ns, kinds[k].name);
+					n += pres_is_el(c, kinds[k].ns,
+					    kinds[k].name);
 				if (n > 1) {
 					set_error(err, "constraint-failure", "rule "
 					    "\"%s\": %d <%s> conditions; OMA allows "
@@ -840,10 +846,10 @@ oma_pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 				}
 			}
 			for (c = cond->children; c != NULL; c = c->next) {
-				if (!is_el(c, NS_OCP, "external-list"))
+				if (!pres_is_el(c, NS_OCP, "external-list"))
 					continue;
 				for (e = c->children; e != NULL; e = e->next) {
-					if (!is_el(e, NS_OCP, "entry") ||
+					if (!pres_is_el(e, NS_OCP, "entry") ||
 					    (anc = xmlGetProp(e, (const xmlChar *)
 					    "anc")) == NULL)
 						continue;
@@ -861,12 +867,13 @@ oma_pr_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 				}
 			}
 		}
-		t = child(r, NS_CP, "transformations");
+		t = pres_child(r, NS_CP, "transformations");
 		if (t != NULL && xmlFirstElementChild(t) != NULL) {
 			sh = NULL;
-			if ((c = child(r, NS_CP, "actions")) != NULL)
-				sh = child(c, NS_PR, "sub-handling");
-			if (sh == NULL || trimmed_text(sh, val, sizeof(val)) != 0 ||
+			if ((c = pres_child(r, NS_CP, "actions")) != NULL)
+				sh = pres_child(c, NS_PR, "sub-handling");
+			if (sh == NULL ||
+			    pres_text(sh, val, sizeof(val)) != 0 ||
 			    strcmp(val, "allow") != 0) {
 				set_error(err, "constraint-failure", "rule \"%s\" "
 				    "has transformations but its sub-handling is "
@@ -942,19 +949,19 @@ content_constraints(xmlDoc *doc, struct pres_vctx *cx, struct pres_error *err)
 	int ok;
 
 	(void)cx;
-	if ((n = child(root, NS_OPC, "mime-type")) != NULL &&
-	    (trimmed_text(n, text, sizeof(text)) != 0 || !mime_ok(text))) {
+	if ((n = pres_child(root, NS_OPC, "mime-type")) != NULL &&
+	    (pres_text(n, text, sizeof(text)) != 0 || !mime_ok(text))) {
 		set_error(err, "constraint-failure", "<mime-type> is not a MIME "
 		    "type (type/subtype)");
 		return -1;
 	}
-	if ((n = child(root, NS_OPC, "encoding")) != NULL &&
-	    (trimmed_text(n, text, sizeof(text)) != 0 ||
+	if ((n = pres_child(root, NS_OPC, "encoding")) != NULL &&
+	    (pres_text(n, text, sizeof(text)) != 0 ||
 	    strcasecmp(text, "base64") != 0)) {
 		set_error(err, "constraint-failure", "<encoding> must be base64");
 		return -1;
 	}
-	if ((n = child(root, NS_OPC, "data")) == NULL)
+	if ((n = pres_child(root, NS_OPC, "data")) == NULL)
 		return 0;	/* the schema requires it */
 	v = xmlNodeGetContent(n);
 	ok = v != NULL && base64_ok((const char *)v);

@@ -143,27 +143,13 @@ struct pres_policy {
 static int
 strv_add(struct strv *s, const char *v)
 {
-	char **nv;
-
-	if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL)
-		return -1;
-	s->v = nv;
-	if ((s->v[s->n] = strdup(v)) == NULL)
-		return -1;
-	s->n++;
-	return 0;
+	return pres_strs_add(&s->v, &s->n, v);
 }
 
 static void
 strv_clear(struct strv *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	pres_strs_clear(&s->v, &s->n);
 }
 
 /* Index of the `width`-tuple (a, b) in `s` (b NULL when width is 1), or
@@ -178,45 +164,6 @@ strv_find(const struct strv *s, size_t width, const char *a, const char *b)
 		    strcmp(s->v[i + 1], b) == 0))
 			return (long)i;
 	return -1;
-}
-
-static int
-is_el(const xmlNode *n, const char *ns, const char *name)
-{
-	return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	    strcmp((const char *)n->ns->href, ns) == 0 &&
-	    (name == NULL || strcmp((const char *)n->name, name) == 0);
-}
-
-static xmlNode *
-child(const xmlNode *n, const char *ns, const char *name)
-{
-	xmlNode *c;
-
-	for (c = n->children; c != NULL; c = c->next)
-		if (is_el(c, ns, name))
-			return c;
-	return NULL;
-}
-
-/* An element's text, whitespace-trimmed, into `out` ("" when too long). */
-static void
-text_of(xmlNode *n, char *out, size_t size)
-{
-	xmlChar *v = xmlNodeGetContent(n);
-	const char *s = v != NULL ? (const char *)v : "";
-	size_t len;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len >= size)
-		len = 0;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	xmlFree(v);
 }
 
 /* An attribute's value compared as a normalised URI with `uri`. */
@@ -335,16 +282,16 @@ identity_match(const struct pres_policy *p, xmlNode *id)
 	if (p->anonymous)
 		return 0;
 	for (c = id->children; c != NULL; c = c->next) {
-		if (is_el(c, NS_CP, "one") && attr_is_uri(c, "id",
+		if (pres_is_el(c, NS_CP, "one") && attr_is_uri(c, "id",
 		    p->q.watcher))
 			return 1;
-		if (!is_el(c, NS_CP, "many"))
+		if (!pres_is_el(c, NS_CP, "many"))
 			continue;
 		dom = xmlGetProp(c, (const xmlChar *)"domain");
 		ok = dom == NULL || attr_is_domain(c, "domain", p->domain);
 		xmlFree(dom);
 		for (e = c->children; ok && e != NULL; e = e->next)
-			if (is_el(e, NS_CP, "except") &&
+			if (pres_is_el(e, NS_CP, "except") &&
 			    (attr_is_domain(e, "domain", p->domain) ||
 			    attr_is_uri(e, "id", p->q.watcher)))
 				ok = 0;
@@ -381,11 +328,11 @@ validity_match(const struct pres_policy *p, xmlNode *va)
 	int have_from = 0;
 
 	for (c = va->children; c != NULL; c = c->next) {
-		if (is_el(c, NS_CP, "from")) {
-			text_of(c, text, sizeof(text));
+		if (pres_is_el(c, NS_CP, "from")) {
+			pres_text(c, text, sizeof(text));
 			have_from = parse_datetime(text, &from) == 0;
-		} else if (is_el(c, NS_CP, "until") && have_from) {
-			text_of(c, text, sizeof(text));
+		} else if (pres_is_el(c, NS_CP, "until") && have_from) {
+			pres_text(c, text, sizeof(text));
 			if (parse_datetime(text, &until) == 0 && from <= now &&
 			    now <= until)
 				return 1;
@@ -405,7 +352,7 @@ external_match(const struct pres_policy *p, xmlNode *el)
 	if (p->anonymous || p->q.in_list == NULL)
 		return 0;
 	for (e = el->children; e != NULL && !hit; e = e->next) {
-		if (!is_el(e, NS_OCP, "entry") ||
+		if (!pres_is_el(e, NS_OCP, "entry") ||
 		    (anc = xmlGetProp(e, (const xmlChar *)"anc")) == NULL)
 			continue;
 		hit = p->q.in_list(p->q.arg, (const char *)anc,
@@ -420,14 +367,15 @@ external_match(const struct pres_policy *p, xmlNode *el)
 static void
 identities(struct pres_policy *p, struct rule *r)
 {
-	xmlNode *cond = child(r->node, NS_CP, "conditions"), *c;
+	xmlNode *cond = pres_child(r->node, NS_CP, "conditions"), *c;
 
 	if (cond == NULL)
 		return;
 	for (c = cond->children; c != NULL; c = c->next) {
-		if (is_el(c, NS_CP, "identity") && identity_match(p, c))
+		if (pres_is_el(c, NS_CP, "identity") && identity_match(p, c))
 			r->ident_hit = 1;
-		if (is_el(c, NS_OCP, "external-list") && external_match(p, c))
+		if (pres_is_el(c, NS_OCP, "external-list") &&
+		    external_match(p, c))
 			r->ident_hit = r->ext_hit = 1;
 	}
 }
@@ -437,7 +385,7 @@ static int
 rule_applies(const struct pres_policy *p, const struct rule *r,
     int other_identity)
 {
-	xmlNode *cond = child(r->node, NS_CP, "conditions"), *c;
+	xmlNode *cond = pres_child(r->node, NS_CP, "conditions"), *c;
 	int ok;
 
 	if (cond == NULL)
@@ -445,17 +393,17 @@ rule_applies(const struct pres_policy *p, const struct rule *r,
 	for (c = cond->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (is_el(c, NS_CP, "identity"))
+		if (pres_is_el(c, NS_CP, "identity"))
 			ok = identity_match(p, c);
-		else if (is_el(c, NS_CP, "sphere"))
+		else if (pres_is_el(c, NS_CP, "sphere"))
 			ok = sphere_match(p, c);
-		else if (is_el(c, NS_CP, "validity"))
+		else if (pres_is_el(c, NS_CP, "validity"))
 			ok = validity_match(p, c);
-		else if (is_el(c, NS_OCP, "external-list"))
+		else if (pres_is_el(c, NS_OCP, "external-list"))
 			ok = r->ext_hit;
-		else if (is_el(c, NS_OCP, "anonymous-request"))
+		else if (pres_is_el(c, NS_OCP, "anonymous-request"))
 			ok = p->anonymous;
-		else if (is_el(c, NS_OCP, "other-identity"))
+		else if (pres_is_el(c, NS_OCP, "other-identity"))
 			ok = other_identity;
 		else
 			ok = 0;		/* not understood: FALSE (RFC 4745 §7) */
@@ -478,19 +426,20 @@ set_merge(struct set *s, xmlNode *el, size_t which)
 
 	s->present = 1;
 	for (c = el->children; c != NULL; c = c->next) {
-		if (is_el(c, NS_PR, sets[which].all)) {
+		if (pres_is_el(c, NS_PR, sets[which].all)) {
 			s->all = 1;
 			continue;
 		}
 		for (k = 0; (name = sets[which].items[k]) != NULL; k++)
 			if (strncmp(name, "op:", 3) == 0 ?
-			    is_el(c, NS_OPR, name + 3) : is_el(c, NS_PR, name))
+			    pres_is_el(c, NS_OPR, name + 3) :
+			    pres_is_el(c, NS_PR, name))
 				break;
 		if (name == NULL)
 			continue;	/* another namespace's: not ours */
 		snprintf(kind, sizeof(kind), "%s", strncmp(name, "op:", 3) ==
 		    0 ? name + 3 : name);
-		text_of(c, text, sizeof(text));
+		pres_text(c, text, sizeof(text));
 		for (at = 0; (size_t)at < s->kinds.n; at++)
 			if (strcmp(s->kinds.v[at], kind) == 0 &&
 			    strcmp(s->values.v[at], text) == 0)
@@ -509,7 +458,7 @@ is_true(xmlNode *n)
 {
 	char text[16];
 
-	text_of(n, text, sizeof(text));
+	pres_text(n, text, sizeof(text));
 	return strcmp(text, "true") == 0 || strcmp(text, "1") == 0;
 }
 
@@ -522,41 +471,41 @@ combine(struct pres_policy *p, const struct rule *r)
 	size_t i;
 	int v, rc = 0;
 
-	if ((a = child(r->node, NS_CP, "actions")) != NULL)
+	if ((a = pres_child(r->node, NS_CP, "actions")) != NULL)
 		for (c = a->children; c != NULL; c = c->next)
-			if (is_el(c, NS_PR, "sub-handling")) {
-				text_of(c, text, sizeof(text));
+			if (pres_is_el(c, NS_PR, "sub-handling")) {
+				pres_text(c, text, sizeof(text));
 				if ((v = pres_sub_value(text)) > p->sub)
 					p->sub = v;
 			}
-	if ((t = child(r->node, NS_CP, "transformations")) == NULL)
+	if ((t = pres_child(r->node, NS_CP, "transformations")) == NULL)
 		return 0;
 	for (c = t->children; c != NULL && rc == 0; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		for (i = 0; i < N_BOOLEANS; i++)
-			if (is_el(c, booleans[i].ns, booleans[i].name)) {
+			if (pres_is_el(c, booleans[i].ns, booleans[i].name)) {
 				p->bools[i] |= is_true(c);
 				break;
 			}
 		if (i < N_BOOLEANS)
 			continue;
 		for (i = 0; i < N_SETS; i++)
-			if (is_el(c, NS_PR, sets[i].name)) {
+			if (pres_is_el(c, NS_PR, sets[i].name)) {
 				rc = set_merge(&p->set[i], c, i);
 				break;
 			}
 		if (i < N_SETS)
 			continue;
-		if (is_el(c, NS_PR, "provide-user-input")) {
-			text_of(c, text, sizeof(text));
+		if (pres_is_el(c, NS_PR, "provide-user-input")) {
+			pres_text(c, text, sizeof(text));
 			for (i = 0; i < 4; i++)
 				if (strcmp(text, user_input[i]) == 0 &&
 				    (int)i > p->user_input)
 					p->user_input = (int)i;
-		} else if (is_el(c, NS_PR, "provide-all-attributes"))
+		} else if (pres_is_el(c, NS_PR, "provide-all-attributes"))
 			p->all_attributes = 1;
-		else if (is_el(c, NS_PR, "provide-unknown-attribute") &&
+		else if (pres_is_el(c, NS_PR, "provide-unknown-attribute") &&
 		    is_true(c)) {
 			ns = xmlGetProp(c, (const xmlChar *)"ns");
 			name = xmlGetProp(c, (const xmlChar *)"name");
@@ -567,8 +516,8 @@ combine(struct pres_policy *p, const struct rule *r)
 				rc = -1;
 			xmlFree(ns);
 			xmlFree(name);
-		} else if (is_el(c, NS_OPR, "provide-geopriv")) {
-			text_of(c, text, sizeof(text));
+		} else if (pres_is_el(c, NS_OPR, "provide-geopriv")) {
+			pres_text(c, text, sizeof(text));
 			if (text[0] != '\0' && strcmp(text, "false") != 0 &&
 			    strv_find(&p->geopriv, 1, text, NULL) < 0)
 				rc = strv_add(&p->geopriv, text);
@@ -636,7 +585,7 @@ pres_policy_add(struct pres_policy *p, const char *auid, const char *path,
 	    sizeof(why))) == NULL)
 		return -1;
 	root = xmlDocGetRootElement(doc);
-	if (!is_el(root, NS_CP, "ruleset") ||
+	if (!pres_is_el(root, NS_CP, "ruleset") ||
 	    (nd = realloc(p->docs, (p->ndocs + 1) * sizeof(*p->docs))) ==
 	    NULL) {
 		xml_doc_free(doc);
@@ -648,7 +597,7 @@ pres_policy_add(struct pres_policy *p, const char *auid, const char *path,
 	p->docs[p->ndocs].doc = doc;
 	p->ndocs++;
 	for (r = root->children; r != NULL; r = r->next) {
-		if (!is_el(r, NS_CP, "rule") || p->nrules >= RULES_MAX)
+		if (!pres_is_el(r, NS_CP, "rule") || p->nrules >= RULES_MAX)
 			continue;
 		if ((nr = realloc(p->rules, (p->nrules + 1) *
 		    sizeof(*nr))) == NULL)
@@ -722,12 +671,31 @@ pres_policy_rules(const struct pres_policy *p, char *out, size_t size)
 
 /* ---- answers ------------------------------------------------------------ */
 
+/* The names of the values of a p->matched triple, of a p->unknown pair. */
+static const char *const rule_keys[] = { "auid", "doc", "id" };
+static const char *const attr_keys[] = { "ns", "name" };
+
 static int
 x_el(struct buf *out, const char *indent, const char *tag, const char *text)
 {
 	return buf_appendf(out, "%s<%s>", indent, tag) != 0 ||
 	    xml_append_escaped(out, text) != 0 ||
 	    buf_appendf(out, "</%s>\n", tag) != 0 ? -1 : 0;
+}
+
+/* The tuple of `n` values at `v` as attributes named by keys[]. */
+static int
+x_attrs(struct buf *out, const char *const *keys, char *const *v, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		rc |= buf_appendf(out, " %s=\"", keys[i]);
+		rc |= xml_append_escaped(out, v[i]);
+		rc |= buf_append(out, "\"", 1);
+	}
+	return rc != 0 ? -1 : 0;
 }
 
 /* The prefix of an element of pres-rules (pr) or OMA's (op). */
@@ -754,13 +722,9 @@ pres_policy_xml(const struct pres_policy *p, struct buf *out)
 	    pres_sub_name(p->sub));
 	rc |= buf_appendf(out, "  <rules>\n");
 	for (i = 0; i + 2 < p->matched.n; i += 3) {
-		rc |= buf_appendf(out, "    <rule auid=\"");
-		rc |= xml_append_escaped(out, p->matched.v[i]);
-		rc |= buf_appendf(out, "\" doc=\"");
-		rc |= xml_append_escaped(out, p->matched.v[i + 1]);
-		rc |= buf_appendf(out, "\" id=\"");
-		rc |= xml_append_escaped(out, p->matched.v[i + 2]);
-		rc |= buf_appendf(out, "\"/>\n");
+		rc |= buf_appendf(out, "    <rule");
+		rc |= x_attrs(out, rule_keys, p->matched.v + i, 3);
+		rc |= buf_appendf(out, "/>\n");
 	}
 	rc |= buf_appendf(out, "  </rules>\n  <transformations>\n");
 	for (i = 0; i < N_SETS; i++) {
@@ -790,11 +754,10 @@ pres_policy_xml(const struct pres_policy *p, struct buf *out)
 		rc |= buf_appendf(out, "    <pr:provide-user-input>%s"
 		    "</pr:provide-user-input>\n", user_input[p->user_input]);
 	for (i = 0; i + 1 < p->unknown.n; i += 2) {
-		rc |= buf_appendf(out, "    <pr:provide-unknown-attribute ns=\"");
-		rc |= xml_append_escaped(out, p->unknown.v[i]);
-		rc |= buf_appendf(out, "\" name=\"");
-		rc |= xml_append_escaped(out, p->unknown.v[i + 1]);
-		rc |= buf_appendf(out, "\">true</pr:provide-unknown-attribute>\n");
+		rc |= buf_appendf(out, "    <pr:provide-unknown-attribute");
+		rc |= x_attrs(out, attr_keys, p->unknown.v + i, 2);
+		rc |= buf_appendf(out,
+		    ">true</pr:provide-unknown-attribute>\n");
 	}
 	if (p->all_attributes)
 		rc |= buf_appendf(out, "    <pr:provide-all-attributes/>\n");
@@ -832,6 +795,29 @@ j_key(struct buf *out, int *first, const char *key)
 	return rc != 0 || j_str(out, key) != 0 ? -1 : buf_append(out, ":", 1);
 }
 
+/* The `width`-tuples of `s` as an array of objects, the i-th value of a
+ * tuple under keys[i]. */
+static int
+j_tuples(struct buf *out, const struct strv *s, const char *const *keys,
+    size_t width)
+{
+	size_t i, k;
+	int rc, first;
+
+	rc = buf_append(out, "[", 1);
+	for (i = 0; i + width <= s->n; i += width) {
+		first = 1;
+		rc |= buf_appendf(out, "%s{", i > 0 ? "," : "");
+		for (k = 0; k < width; k++) {
+			rc |= j_key(out, &first, keys[k]);
+			rc |= j_str(out, s->v[i + k]);
+		}
+		rc |= buf_append(out, "}", 1);
+	}
+	rc |= buf_append(out, "]", 1);
+	return rc != 0 ? -1 : 0;
+}
+
 int
 pres_policy_json(const struct pres_policy *p, struct buf *out)
 {
@@ -849,19 +835,7 @@ pres_policy_json(const struct pres_policy *p, struct buf *out)
 	rc |= j_key(out, &first, "default");
 	rc |= buf_appendf(out, "%s", p->is_default ? "true" : "false");
 	rc |= j_key(out, &first, "rules");
-	rc |= buf_append(out, "[", 1);
-	for (i = 0; i + 2 < p->matched.n; i += 3) {
-		f2 = 1;
-		rc |= buf_appendf(out, "%s{", i > 0 ? "," : "");
-		rc |= j_key(out, &f2, "auid");
-		rc |= j_str(out, p->matched.v[i]);
-		rc |= j_key(out, &f2, "doc");
-		rc |= j_str(out, p->matched.v[i + 1]);
-		rc |= j_key(out, &f2, "id");
-		rc |= j_str(out, p->matched.v[i + 2]);
-		rc |= buf_append(out, "}", 1);
-	}
-	rc |= buf_append(out, "]", 1);
+	rc |= j_tuples(out, &p->matched, rule_keys, 3);
 	rc |= j_key(out, &first, "transformations");
 	rc |= buf_append(out, "{", 1);
 	f2 = 1;
@@ -906,17 +880,7 @@ pres_policy_json(const struct pres_policy *p, struct buf *out)
 	}
 	if (p->unknown.n > 0) {
 		rc |= j_key(out, &f2, "provide-unknown-attribute");
-		rc |= buf_append(out, "[", 1);
-		for (i = 0; i + 1 < p->unknown.n; i += 2) {
-			f3 = 1;
-			rc |= buf_appendf(out, "%s{", i > 0 ? "," : "");
-			rc |= j_key(out, &f3, "ns");
-			rc |= j_str(out, p->unknown.v[i]);
-			rc |= j_key(out, &f3, "name");
-			rc |= j_str(out, p->unknown.v[i + 1]);
-			rc |= buf_append(out, "}", 1);
-		}
-		rc |= buf_append(out, "]", 1);
+		rc |= j_tuples(out, &p->unknown, attr_keys, 2);
 	}
 	if (p->all_attributes) {
 		rc |= j_key(out, &f2, "provide-all-attributes");

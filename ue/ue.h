@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "httpc.h"	/* struct httpc_hdr */
+
 /* Exit statuses (docs/CONTRACT.md). */
 #define UE_EXIT_OK		0
 #define UE_EXIT_USAGE		2	/* bad usage or input */
@@ -189,18 +191,13 @@ struct ue_ua_cfg {
 	int		 show_keys;	/* Ks_NAF in the trace */
 };
 
-struct ue_ua_hdr {
-	const char	*name;
-	const char	*value;
-};
-
 /* One response; name/value point into `head`. Free with ue_ua_resp_clear(). */
 struct ue_ua_resp {
 	int		 status;
 	char		 reason[128];		/* "" on HTTP/2 */
 	char		 proto[12];		/* "HTTP/1.1" or "HTTP/2" */
 	size_t		 n;
-	struct ue_ua_hdr h[UE_UA_HDRS_MAX];
+	struct httpc_hdr h[UE_UA_HDRS_MAX];
 	char		 head[UE_UA_HEAD_MAX + 1];
 	size_t		 head_used;		/* HTTP/2: octets of `head` used */
 	char		*body;			/* NUL-terminated, malloc'd */
@@ -257,6 +254,10 @@ int		 ue_ua_naf_key(struct ue_ua *ua, uint8_t key[32]);
  * session does not trace). */
 void		 ue_ua_trace(const struct ue_ua *ua, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The one-line reason of a failure, formatted into `err` (`errlen`
+ * octets): for ue_ua.c and ue_ua_digest.c. */
+void		 ue_err(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
 
 /* Close (close_notify) and free, wiping the key material. Accepts NULL. */
 void	ue_ua_close(struct ue_ua *ua);

@@ -1199,29 +1199,45 @@ case_ap_forged_asserted(struct cf *c, struct cf_result *r)
 	    "%s", c->impu);
 }
 
+/*
+ * A B-TID the BSF never issued, base64(RAND)@BSF-FQDN (TS 33.220 4.5.2)
+ * with a random RAND and the BSF of c->ap_btid, into `btid` (`size`
+ * octets), and a random `key` (the caller wipes it). 0, or -1 with the
+ * verdict.
+ */
+static int
+unknown_btid(struct cf *c, struct cf_result *r, char *btid, size_t size,
+    uint8_t key[GBA_KEY_LEN])
+{
+	uint8_t rnd[16];
+	char b64[B64_LEN(16)];
+	const char *at;
+
+	if (crypto_random(rnd, sizeof(rnd), 0) != 0 ||
+	    crypto_random(key, GBA_KEY_LEN, 0) != 0) {
+		secret_wipe(key, GBA_KEY_LEN);
+		verdict(r, CF_FAIL, "no randomness");
+		return -1;
+	}
+	b64_encode(rnd, sizeof(rnd), b64);
+	at = strchr(c->ap_btid, '@');
+	snprintf(btid, size, "%s%s", b64, at != NULL ? at : "@bsf.invalid");
+	return 0;
+}
+
 static void
 case_ap_unknown_btid(struct cf *c, struct cf_result *r)
 {
 	struct ue_ua_cfg *u;
-	uint8_t rnd[16], key[GBA_KEY_LEN];
-	char b64[B64_LEN(16)], id[sizeof(GBA_PSK_IDENTITY_PREFIX) + 300];
+	uint8_t key[GBA_KEY_LEN];
+	char btid[300], id[sizeof(GBA_PSK_IDENTITY_PREFIX) + 300];
 	char err[512];
-	const char *at;
 	int alert, rc;
 
-	if (ap_bootstrap(c, r) != 0)
+	if (ap_bootstrap(c, r) != 0 ||
+	    unknown_btid(c, r, btid, sizeof(btid), key) != 0)
 		return;
-	/* base64(RAND)@BSF-FQDN (TS 33.220 4.5.2) with a RAND the BSF
-	 * never used */
-	if (crypto_random(rnd, sizeof(rnd), 0) != 0 ||
-	    crypto_random(key, sizeof(key), 0) != 0) {
-		verdict(r, CF_FAIL, "no randomness");
-		return;
-	}
-	b64_encode(rnd, sizeof(rnd), b64);
-	at = strchr(c->ap_btid, '@');
-	snprintf(id, sizeof(id), "%s%s%s", GBA_PSK_IDENTITY_PREFIX, b64,
-	    at != NULL ? at : "@bsf.invalid");
+	snprintf(id, sizeof(id), "%s%s", GBA_PSK_IDENTITY_PREFIX, btid);
 	u = ap_cfg(c, 13, 0);
 	u->identity = id;
 	u->fixed_key = key;
@@ -1392,13 +1408,41 @@ dg_verified(struct cf *c, struct cf_result *r)
 	return 0;
 }
 
+/* Answer the challenge taken with Ks_NAF, nonce count `nc`, on the GET. */
+static int
+dg_round(struct cf *c, struct cf_result *r, uint32_t nc)
+{
+	return dg_answer(c, r, NULL, NULL, nc) != 0 || dg_get(c, r, 1) != 0 ?
+	    -1 : 0;
+}
+
+/* A Digest session (its Ks_NAF corrupted when `corrupt`), the 401 to a
+ * bare GET taken and answered: c->ur is the answer to the second GET. */
+static int
+dg_start(struct cf *c, struct cf_result *r, int corrupt)
+{
+	return dg_open(c, r, corrupt) != 0 || dg_get(c, r, 0) != 0 ||
+	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
+	    dg_round(c, r, 1) != 0 ? -1 : 0;
+}
+
+/* c->ur must refuse the answer just sent (else FAIL: `served` says what
+ * was served) with a 401 challenge (`what`): taken. */
+static int
+dg_refused(struct cf *c, struct cf_result *r, const char *served,
+    const char *what)
+{
+	if (c->ur.status / 100 == 2) {
+		verdict(r, CF_FAIL, "%s", served);
+		return -1;
+	}
+	return dg_challenge(c, r, what);
+}
+
 static void
 case_ap_digest(struct cf *c, struct cf_result *r)
 {
-	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
-	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
-	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
-	    dg_verified(c, r) != 0)
+	if (dg_start(c, r, 0) != 0 || dg_verified(c, r) != 0)
 		return;
 	/* RFC 7616 3.5: a nextnonce, when given, answers the next request
 	 * without a 401 */
@@ -1413,8 +1457,7 @@ case_ap_digest(struct cf *c, struct cf_result *r)
 		verdict(r, CF_FAIL, "the nextnonce cannot be used");
 		return;
 	}
-	if (dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
-	    dg_verified(c, r) != 0)
+	if (dg_round(c, r, 1) != 0 || dg_verified(c, r) != 0)
 		return;
 	verdict(r, CF_PASS, "TLS 1.%d %04x, NAF_Id Ua id %s, qop %s; the "
 	    "nextnonce answered a second request", ue_ua_version(c->ua) ==
@@ -1425,17 +1468,10 @@ case_ap_digest(struct cf *c, struct cf_result *r)
 static void
 case_ap_digest_wrong_password(struct cf *c, struct cf_result *r)
 {
-	if (dg_open(c, r, 1) != 0 || dg_get(c, r, 0) != 0 ||
-	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
-	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0)
-		return;
-	if (c->ur.status / 100 == 2) {
-		verdict(r, CF_FAIL, "the AP served a request whose Digest "
-		    "password was not base64(Ks_NAF)");
-		return;
-	}
-	/* a fresh challenge, so that a UE can try again */
-	if (dg_challenge(c, r, "401 with a fresh challenge") != 0)
+	/* refused with a fresh challenge, so that a UE can try again */
+	if (dg_start(c, r, 1) != 0 || dg_refused(c, r, "the AP served a "
+	    "request whose Digest password was not base64(Ks_NAF)",
+	    "401 with a fresh challenge") != 0)
 		return;
 	if (ue_dg_stale(c->dg)) {
 		verdict(r, CF_FAIL, "stale=true for a wrong password: a UE "
@@ -1448,21 +1484,12 @@ case_ap_digest_wrong_password(struct cf *c, struct cf_result *r)
 static void
 case_ap_digest_stale_nonce(struct cf *c, struct cf_result *r)
 {
-	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
-	    dg_challenge(c, r, "401 with a Digest challenge") != 0 ||
-	    dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
-	    dg_verified(c, r) != 0)
+	if (dg_start(c, r, 0) != 0 || dg_verified(c, r) != 0)
 		return;
 	/* the same nonce again, as RFC 7616 would allow with the next nc:
 	 * our APs' nonces are single use */
-	if (dg_answer(c, r, NULL, NULL, 2) != 0 || dg_get(c, r, 1) != 0)
-		return;
-	if (c->ur.status / 100 == 2) {
-		verdict(r, CF_FAIL, "a used nonce was accepted again (nc "
-		    "00000002)");
-		return;
-	}
-	if (dg_challenge(c, r, "401 stale=true") != 0)
+	if (dg_round(c, r, 2) != 0 || dg_refused(c, r, "a used nonce was "
+	    "accepted again (nc 00000002)", "401 stale=true") != 0)
 		return;
 	if (!ue_dg_stale(c->dg)) {
 		verdict(r, CF_FAIL, "401 without stale=true for a used nonce: a "
@@ -1471,8 +1498,7 @@ case_ap_digest_stale_nonce(struct cf *c, struct cf_result *r)
 	}
 	got(r, "stale");
 	/* the fresh nonce works */
-	if (dg_answer(c, r, NULL, NULL, 1) != 0 || dg_get(c, r, 1) != 0 ||
-	    dg_verified(c, r) != 0)
+	if (dg_round(c, r, 1) != 0 || dg_verified(c, r) != 0)
 		return;
 	verdict(r, CF_PASS, "a used nonce got stale=true, the fresh one 2xx");
 }
@@ -1480,9 +1506,8 @@ case_ap_digest_stale_nonce(struct cf *c, struct cf_result *r)
 static void
 case_ap_digest_realm(struct cf *c, struct cf_result *r)
 {
-	uint8_t rnd[16], key[GBA_KEY_LEN];
-	char b64[B64_LEN(16)], btid[300];
-	const char *at;
+	uint8_t key[GBA_KEY_LEN];
+	char btid[300];
 
 	if (dg_open(c, r, 0) != 0 || dg_get(c, r, 0) != 0 ||
 	    dg_challenge(c, r, "401 with realm \"" UE_DG_REALM_PREFIX
@@ -1491,15 +1516,8 @@ case_ap_digest_realm(struct cf *c, struct cf_result *r)
 	got(r, "realm ok");
 	/* credentials of a B-TID the BSF never issued: the same realm
 	 * again (TS 24.109 5.2.5: the UE bootstraps then) */
-	if (crypto_random(rnd, sizeof(rnd), 0) != 0 ||
-	    crypto_random(key, sizeof(key), 0) != 0) {
-		verdict(r, CF_FAIL, "no randomness");
+	if (unknown_btid(c, r, btid, sizeof(btid), key) != 0)
 		return;
-	}
-	b64_encode(rnd, sizeof(rnd), b64);
-	at = strchr(c->ap_btid, '@');
-	snprintf(btid, sizeof(btid), "%s%s", b64, at != NULL ? at :
-	    "@bsf.invalid");
 	if (dg_answer(c, r, btid, key, 1) != 0) {
 		secret_wipe(key, sizeof(key));
 		return;

@@ -139,12 +139,8 @@ trace_body(const struct ue_ua *ua, const char *dir, const char *p, size_t len)
 	trace_lines(ua, dir, p, len);
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
+void
+ue_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,40 +160,25 @@ static int
 parse_url(struct ue_ua *ua, const char *url, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
-	const char *p = url, *auth_end, *host_end, *colon;
+	const char *p = url, *auth_end, *digits;
 	char host[256];
 	unsigned long port = UE_UA_PORT_DEFAULT;
 	char *e;
-	size_t n;
 	int rc;
 
 	if (strncmp(p, "https://", 8) == 0)
 		p += 8;
 	else if (strstr(p, "://") != NULL) {
-		set_err(err, errlen, "%s: the AP speaks TLS (Ua is TLS-PSK): "
+		ue_err(err, errlen, "%s: the AP speaks TLS (Ua is TLS-PSK): "
 		    "give an https:// URL", url);
 		return UE_EXIT_USAGE;
 	}
-	auth_end = p + strcspn(p, "/?#");
-	if (*p == '[') {
-		host_end = memchr(p, ']', (size_t)(auth_end - p));
-		if (host_end == NULL)
-			goto bad;
-		p++;
-		colon = host_end + 1 < auth_end && host_end[1] == ':' ?
-		    host_end + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', (size_t)(auth_end - p));
-		host_end = colon != NULL ? colon : auth_end;
-	}
-	n = (size_t)(host_end - p);
-	if (n == 0 || n >= sizeof(host))
+	if (httpc_split_authority(p, host, sizeof(host), &digits,
+	    &auth_end) != 0)
 		goto bad;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (colon != NULL) {
-		port = strtoul(colon + 1, &e, 10);
-		if (e != auth_end || e == colon + 1 || port == 0 ||
+	if (digits != NULL) {
+		port = strtoul(digits, &e, 10);
+		if (e != auth_end || e == digits || port == 0 ||
 		    port > 65535)
 			goto bad;
 	}
@@ -207,20 +188,20 @@ parse_url(struct ue_ua *ua, const char *url, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		set_err(err, errlen, "%s: %s", host, gai_strerror(rc));
+		ue_err(err, errlen, "%s: %s", host, gai_strerror(rc));
 		return UE_EXIT_USAGE;
 	}
 	rc = getnameinfo(res->ai_addr, res->ai_addrlen, ua->addr,
 	    sizeof(ua->addr), NULL, 0, NI_NUMERICHOST);
 	freeaddrinfo(res);
 	if (rc != 0) {
-		set_err(err, errlen, "%s: %s", host, gai_strerror(rc));
+		ue_err(err, errlen, "%s: %s", host, gai_strerror(rc));
 		return UE_EXIT_USAGE;
 	}
 	ua->port = (uint16_t)port;
 	return 0;
 bad:
-	set_err(err, errlen, "%s: expected https://HOST[:PORT]", url);
+	ue_err(err, errlen, "%s: expected https://HOST[:PORT]", url);
 	return UE_EXIT_USAGE;
 }
 
@@ -400,7 +381,7 @@ h2_start(struct ue_ua *ua, char *err, size_t errlen)
 	int rv;
 
 	if (nghttp2_session_callbacks_new(&cbs) != 0) {
-		set_err(err, errlen, "out of memory");
+		ue_err(err, errlen, "out of memory");
 		return UE_EXIT_USAGE;
 	}
 	nghttp2_session_callbacks_set_on_header_callback(cbs, h2_header_cb);
@@ -412,7 +393,7 @@ h2_start(struct ue_ua *ua, char *err, size_t errlen)
 	nghttp2_session_callbacks_del(cbs);
 	if (rv != 0 || nghttp2_submit_settings(ua->ng, NGHTTP2_FLAG_NONE, iv,
 	    2) != 0) {
-		set_err(err, errlen, "HTTP/2: %s", nghttp2_strerror(rv));
+		ue_err(err, errlen, "HTTP/2: %s", nghttp2_strerror(rv));
 		return UE_EXIT_USAGE;
 	}
 	return 0;
@@ -427,11 +408,11 @@ h2_flush(struct ue_ua *ua, char *err, size_t errlen)
 
 	while ((n = nghttp2_session_mem_send(ua->ng, &p)) > 0)
 		if (tls_client_write(ua->tls, p, (size_t)n) != 0) {
-			set_err(err, errlen, "the AP closed the connection");
+			ue_err(err, errlen, "the AP closed the connection");
 			return -1;
 		}
 	if (n < 0) {
-		set_err(err, errlen, "HTTP/2: %s", nghttp2_strerror((int)n));
+		ue_err(err, errlen, "HTTP/2: %s", nghttp2_strerror((int)n));
 		return -1;
 	}
 	return 0;
@@ -485,7 +466,7 @@ h2_request(struct ue_ua *ua, const char *method, const char *target,
 	for (i = 0; hdrs != NULL && hdrs[i] != NULL; i++) {
 		if (n + 2 >= UA_H2_NV_MAX || split_line(hdrs[i], names[i],
 		    sizeof(names[i]), &value) != 0) {
-			set_err(err, errlen, "bad request header '%s'", hdrs[i]);
+			ue_err(err, errlen, "bad request header '%s'", hdrs[i]);
 			return UE_EXIT_USAGE;
 		}
 		NV(names[i], strlen(names[i]), value);
@@ -510,7 +491,7 @@ h2_request(struct ue_ua *ua, const char *method, const char *target,
 	ua->stream = nghttp2_submit_request(ua->ng, NULL, nv, n,
 	    body != NULL ? &prd : NULL, NULL);
 	if (ua->stream < 0) {
-		set_err(err, errlen, "HTTP/2: %s",
+		ue_err(err, errlen, "HTTP/2: %s",
 		    nghttp2_strerror(ua->stream));
 		return UE_EXIT_USAGE;
 	}
@@ -520,13 +501,13 @@ h2_request(struct ue_ua *ua, const char *method, const char *target,
 		if (ua->stream_done)
 			break;
 		if (!nghttp2_session_want_read(ua->ng)) {
-			set_err(err, errlen, "the AP ended the HTTP/2 session "
+			ue_err(err, errlen, "the AP ended the HTTP/2 session "
 			    "(GOAWAY)");
 			return UE_EXIT_PEER;
 		}
 		got = tls_client_read(ua->tls, buf, sizeof(buf));
 		if (got <= 0) {
-			set_err(err, errlen, got == 0 ? "the AP closed the "
+			ue_err(err, errlen, got == 0 ? "the AP closed the "
 			    "connection before the response" : "no response "
 			    "from the AP in time");
 			ua->closed = 1;
@@ -534,7 +515,7 @@ h2_request(struct ue_ua *ua, const char *method, const char *target,
 		}
 		if ((got = nghttp2_session_mem_recv(ua->ng, buf,
 		    (size_t)got)) < 0) {
-			set_err(err, errlen, "HTTP/2: %s%s",
+			ue_err(err, errlen, "HTTP/2: %s%s",
 			    nghttp2_strerror((int)got), ua->over_cap ?
 			    " (response head over the cap)" : "");
 			return UE_EXIT_PEER;
@@ -543,11 +524,11 @@ h2_request(struct ue_ua *ua, const char *method, const char *target,
 	ua->cur = NULL;
 	(void)h2_flush(ua, err, errlen);	/* WINDOW_UPDATE, RST_STREAM */
 	if (ua->over_cap) {
-		set_err(err, errlen, "response over %d octets", UE_UA_BODY_MAX);
+		ue_err(err, errlen, "response over %d octets", UE_UA_BODY_MAX);
 		return UE_EXIT_PEER;
 	}
 	if (ua->stream_error != NGHTTP2_NO_ERROR || r->status == 0) {
-		set_err(err, errlen, "the AP reset the stream: %s",
+		ue_err(err, errlen, "the AP reset the stream: %s",
 		    nghttp2_http2_strerror(ua->stream_error));
 		return UE_EXIT_PEER;
 	}
@@ -591,18 +572,18 @@ get_line(struct ue_ua *ua, char *line, size_t size, char *err, size_t errlen)
 
 	while ((lf = memchr(ua->in, '\n', ua->in_len)) == NULL) {
 		if (ua->in_len >= size) {
-			set_err(err, errlen, "a line of the body framing is "
+			ue_err(err, errlen, "a line of the body framing is "
 			    "over %zu octets", size);
 			return UE_EXIT_PEER;
 		}
 		if ((got = fill(ua)) <= 0) {
-			set_err(err, errlen, "the response ended early");
+			ue_err(err, errlen, "the response ended early");
 			return UE_EXIT_UNREACHABLE;
 		}
 	}
 	n = (size_t)(lf - ua->in);
 	if (n >= size) {
-		set_err(err, errlen, "a line of the body framing is over %zu "
+		ue_err(err, errlen, "a line of the body framing is over %zu "
 		    "octets", size);
 		return UE_EXIT_PEER;
 	}
@@ -622,18 +603,18 @@ take(struct ue_ua *ua, struct ue_ua_resp *r, size_t n, char *err,
 	char *nb;
 
 	if (n > UE_UA_BODY_MAX - r->body_len) {
-		set_err(err, errlen, "response body over %d octets",
+		ue_err(err, errlen, "response body over %d octets",
 		    UE_UA_BODY_MAX);
 		return UE_EXIT_PEER;
 	}
 	if ((nb = realloc(r->body, r->body_len + n + 1)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		ue_err(err, errlen, "out of memory");
 		return UE_EXIT_USAGE;
 	}
 	r->body = nb;
 	while (n > 0) {
 		if (ua->in_len == 0 && (got = fill(ua)) <= 0) {
-			set_err(err, errlen, "the response body ended early");
+			ue_err(err, errlen, "the response body ended early");
 			return UE_EXIT_UNREACHABLE;
 		}
 		k = ua->in_len < n ? ua->in_len : n;
@@ -646,69 +627,15 @@ take(struct ue_ua *ua, struct ue_ua_resp *r, size_t n, char *err,
 	return 0;
 }
 
-static int
-has_token(const char *list, const char *token)
-{
-	size_t tl = strlen(token);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " \t,");
-		if (strncasecmp(p, token, tl) == 0 &&
-		    (p[tl] == '\0' || strchr(" \t,;", p[tl]) != NULL))
-			return 1;
-		p = strchr(p, ',');
-	}
-	return 0;
-}
-
 /* Status line and header fields of r->head (CRLF-separated). */
 static int
 parse_head(struct ue_ua_resp *r, char *err, size_t errlen)
 {
-	char *line = r->head, *next, *colon, *v, *e;
-	long status;
-
-	if ((next = strstr(line, "\r\n")) != NULL) {
-		*next = '\0';
-		next += 2;
-	}
-	if (strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
-		goto bad_status;
-	status = strtol(line + 9, &e, 10);
-	if (e != line + 12 || status < 100 || status > 599 ||
-	    (*e != ' ' && *e != '\0'))
-		goto bad_status;
-	r->status = (int)status;
-	snprintf(r->reason, sizeof(r->reason), "%s", *e == ' ' ? e + 1 : "");
-	snprintf(r->proto, sizeof(r->proto), "%.8s", line);
-	while ((line = next) != NULL && *line != '\0') {
-		if ((next = strstr(line, "\r\n")) != NULL) {
-			*next = '\0';
-			next += 2;
-		}
-		if ((colon = strchr(line, ':')) == NULL || colon == line) {
-			set_err(err, errlen, "bad header line '%.60s'", line);
-			return UE_EXIT_PEER;
-		}
-		if (r->n == UE_UA_HDRS_MAX) {
-			set_err(err, errlen, "more than %d header fields",
-			    UE_UA_HDRS_MAX);
-			return UE_EXIT_PEER;
-		}
-		*colon = '\0';
-		v = colon + 1 + strspn(colon + 1, " \t");
-		e = v + strlen(v);
-		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		r->h[r->n].name = line;
-		r->h[r->n].value = v;
-		r->n++;
-	}
+	if (httpc_parse_head(r->head, &r->status, r->reason, sizeof(r->reason),
+	    r->h, UE_UA_HDRS_MAX, &r->n, err, errlen) != 0)
+		return UE_EXIT_PEER;
+	snprintf(r->proto, sizeof(r->proto), "%.8s", r->head);
 	return 0;
-bad_status:
-	set_err(err, errlen, "bad status line '%.60s'", line);
-	return UE_EXIT_PEER;
 }
 
 static int
@@ -723,12 +650,12 @@ h1_read_head(struct ue_ua *ua, struct ue_ua_resp *r, char *err, size_t errlen)
 		while ((end = memmem(ua->in, ua->in_len, "\r\n\r\n", 4)) ==
 		    NULL) {
 			if (ua->in_len >= UE_UA_HEAD_MAX + 4) {
-				set_err(err, errlen, "response head over %d "
+				ue_err(err, errlen, "response head over %d "
 				    "octets", UE_UA_HEAD_MAX);
 				return UE_EXIT_PEER;
 			}
 			if ((got = fill(ua)) <= 0) {
-				set_err(err, errlen, got == 0 && ua->in_len ==
+				ue_err(err, errlen, got == 0 && ua->in_len ==
 				    0 ? "the AP closed the connection without "
 				    "a response" : got == 0 ? "the AP closed "
 				    "the connection inside the response head" :
@@ -738,14 +665,13 @@ h1_read_head(struct ue_ua *ua, struct ue_ua_resp *r, char *err, size_t errlen)
 		}
 		len = (size_t)(end - ua->in);
 		if (len > UE_UA_HEAD_MAX) {
-			set_err(err, errlen, "response head over %d octets",
+			ue_err(err, errlen, "response head over %d octets",
 			    UE_UA_HEAD_MAX);
 			return UE_EXIT_PEER;
 		}
 		memcpy(r->head, ua->in, len);
 		r->head[len] = '\0';
 		consume(ua, len + 4);
-		r->n = 0;
 		if ((rc = parse_head(r, err, errlen)) != 0)
 			return rc;
 		if (r->status >= 200)
@@ -792,13 +718,13 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 	trace_body(ua, "->", body, body != NULL ? body_len : 0);
 	if (tls_client_write(ua->tls, head, len) != 0 || (body_len > 0 &&
 	    tls_client_write(ua->tls, body, body_len) != 0)) {
-		set_err(err, errlen, "the AP closed the connection");
+		ue_err(err, errlen, "the AP closed the connection");
 		return UE_EXIT_UNREACHABLE;
 	}
 	if ((rc = h1_read_head(ua, r, err, errlen)) != 0)
 		return rc;
 	conn = ue_ua_header(r, "Connection");
-	if (conn != NULL && has_token(conn, "close"))
+	if (conn != NULL && httpc_has_token(conn, "close"))
 		ua->closed = 1;
 	te = ue_ua_header(r, "Transfer-Encoding");
 	cl = ue_ua_header(r, "Content-Length");
@@ -806,8 +732,8 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 	    r->status == 304)
 		rc = 0;
 	else if (te != NULL) {
-		if (!has_token(te, "chunked")) {
-			set_err(err, errlen, "Transfer-Encoding %s without "
+		if (!httpc_has_token(te, "chunked")) {
+			ue_err(err, errlen, "Transfer-Encoding %s without "
 			    "chunked", te);
 			return UE_EXIT_PEER;
 		}
@@ -820,14 +746,14 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 			want = strtoull(line, &e, 16);
 			if (e == line || (*e != '\0' && *e != ';' &&
 			    *e != ' ' && *e != '\t')) {
-				set_err(err, errlen, "bad chunk size '%.40s'",
+				ue_err(err, errlen, "bad chunk size '%.40s'",
 				    line);
 				return UE_EXIT_PEER;
 			}
 			if (want == 0)
 				break;
 			if (want > UE_UA_BODY_MAX) {
-				set_err(err, errlen, "response body over %d "
+				ue_err(err, errlen, "response body over %d "
 				    "octets", UE_UA_BODY_MAX);
 				return UE_EXIT_PEER;
 			}
@@ -836,7 +762,7 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 			    errlen)) != 0)
 				return rc;
 			if (line[0] != '\0') {
-				set_err(err, errlen, "chunk longer than its "
+				ue_err(err, errlen, "chunk longer than its "
 				    "size");
 				return UE_EXIT_PEER;
 			}
@@ -849,11 +775,11 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 	} else if (cl != NULL) {
 		want = strtoull(cl, &e, 10);
 		if (e == cl || *e != '\0' || !isdigit((unsigned char)*cl)) {
-			set_err(err, errlen, "bad Content-Length '%.40s'", cl);
+			ue_err(err, errlen, "bad Content-Length '%.40s'", cl);
 			return UE_EXIT_PEER;
 		}
 		if (want > UE_UA_BODY_MAX) {
-			set_err(err, errlen, "response body of %llu octets over "
+			ue_err(err, errlen, "response body of %llu octets over "
 			    "the cap (%d)", want, UE_UA_BODY_MAX);
 			return UE_EXIT_PEER;
 		}
@@ -867,7 +793,7 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 			if ((got = fill(ua)) == 0)
 				break;
 			if (got < 0) {
-				set_err(err, errlen, "no end of the response "
+				ue_err(err, errlen, "no end of the response "
 				    "body in time");
 				return UE_EXIT_UNREACHABLE;
 			}
@@ -876,12 +802,12 @@ h1_request(struct ue_ua *ua, const char *method, const char *target,
 		rc = 0;
 	}
 	if (rc == 0 && r->body == NULL && (r->body = calloc(1, 1)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		ue_err(err, errlen, "out of memory");
 		return UE_EXIT_USAGE;
 	}
 	return rc;
 too_long:
-	set_err(err, errlen, "request head over %d octets", UA_REQ_HEAD_MAX);
+	ue_err(err, errlen, "request head over %d octets", UA_REQ_HEAD_MAX);
 	return UE_EXIT_USAGE;
 }
 
@@ -901,7 +827,7 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 	*out = NULL;
 	*alert = -1;
 	if ((ua = calloc(1, sizeof(*ua))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		ue_err(err, errlen, "out of memory");
 		return UE_EXIT_USAGE;
 	}
 	ua->cfg = cfg;
@@ -946,26 +872,26 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 	if (ua->tls == NULL) {
 		if (strncmp(terr, "connect", 7) == 0 ||
 		    strncmp(terr, "socket", 6) == 0) {
-			set_err(err, errlen, "cannot reach the AP at %s port "
+			ue_err(err, errlen, "cannot reach the AP at %s port "
 			    "%u: %s", ua->addr, ua->port, terr + strcspn(terr,
 			    ":") + (terr[strcspn(terr, ":")] ? 2 : 0));
 			rc = UE_EXIT_UNREACHABLE;
 		} else if (strncmp(terr, "CA file", 7) == 0) {
-			set_err(err, errlen, "%s", terr);
+			ue_err(err, errlen, "%s", terr);
 			rc = UE_EXIT_USAGE;
 		} else if (strncmp(terr, "certificate", 11) == 0) {
-			set_err(err, errlen, "the AP's %s", terr);
+			ue_err(err, errlen, "the AP's %s", terr);
 			rc = UE_EXIT_AUTH;
 		} else if (*alert >= 0) {
-			set_err(err, errlen, "the AP ended the handshake with "
+			ue_err(err, errlen, "the AP ended the handshake with "
 			    "the alert %s (%d)", tls_alert_name(*alert),
 			    *alert);
 			rc = UE_EXIT_AUTH;
 		} else if (strstr(terr, "no key") != NULL) {
-			set_err(err, errlen, "%s", terr);
+			ue_err(err, errlen, "%s", terr);
 			rc = UE_EXIT_USAGE;
 		} else {
-			set_err(err, errlen, "TLS %s", terr);
+			ue_err(err, errlen, "TLS %s", terr);
 			rc = UE_EXIT_AUTH;
 		}
 		trace(ua, "<- %s", err);
@@ -987,7 +913,7 @@ ue_ua_connect(const struct ue_ua_cfg *cfg, struct ue_ua **out, int *alert,
 	}
 	if (cfg->h2) {
 		if (strcmp(tls_client_alpn(ua->tls), "h2") != 0) {
-			set_err(err, errlen, "the AP did not agree to h2 in "
+			ue_err(err, errlen, "the AP did not agree to h2 in "
 			    "ALPN (RFC 9113 3.2)");
 			rc = UE_EXIT_PEER;
 			goto fail;
@@ -1014,12 +940,12 @@ ue_ua_request(struct ue_ua *ua, const char *method, const char *target,
 	r->reason[0] = r->proto[0] = r->head[0] = '\0';
 	r->n = r->head_used = 0;
 	if (body_len > UE_UA_BODY_MAX) {
-		set_err(err, errlen, "request body over %d octets",
+		ue_err(err, errlen, "request body over %d octets",
 		    UE_UA_BODY_MAX);
 		return UE_EXIT_USAGE;
 	}
 	if (ua->closed) {
-		set_err(err, errlen, "the AP closed the connection");
+		ue_err(err, errlen, "the AP closed the connection");
 		return UE_EXIT_UNREACHABLE;
 	}
 	if (ua->ng != NULL)
@@ -1033,7 +959,7 @@ ue_ua_request(struct ue_ua *ua, const char *method, const char *target,
 		return rc;
 	}
 	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		ue_err(err, errlen, "out of memory");
 		return UE_EXIT_USAGE;
 	}
 	if (ua->cfg->trace != NULL) {

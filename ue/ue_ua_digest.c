@@ -29,7 +29,6 @@
  * ue_dg_free(); the password is traced as [hidden] unless --show-keys.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,20 +84,6 @@ ue_dg_free(struct ue_dg *d)
 		return;
 	secret_wipe(d, sizeof(*d));
 	free(d);
-}
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* ---- the challenge ------------------------------------------------------ */
@@ -257,16 +242,16 @@ ue_dg_challenge(struct ue_dg *d, struct ue_ua *ua, const struct ue_ua_resp *r,
 		}
 	}
 	if (foreign[0] != '\0') {
-		set_err(err, errlen, "the AP asks for the key of another NAF: "
+		ue_err(err, errlen, "the AP asks for the key of another NAF: "
 		    "realm \"%s\", but it was reached as %s", foreign,
 		    naf_fqdn);
 		return UE_EXIT_AUTH;
 	}
 	if (digests == 0)
-		set_err(err, errlen, "the 401 has no Digest challenge "
+		ue_err(err, errlen, "the 401 has no Digest challenge "
 		    "(WWW-Authenticate)");
 	else
-		set_err(err, errlen, "no usable Digest challenge for realm "
+		ue_err(err, errlen, "no usable Digest challenge for realm "
 		    "\"%s%s\" in the 401", prefix, naf_fqdn);
 	return UE_EXIT_PEER;
 }
@@ -328,17 +313,17 @@ ue_dg_answer(struct ue_dg *d, struct ue_ua *ua, const char *btid,
 	int rc;
 
 	if (!d->have_ch) {
-		set_err(err, errlen, "no challenge to answer");
+		ue_err(err, errlen, "no challenge to answer");
 		return -1;
 	}
 	if (strlen(uri) >= sizeof(d->uri) || strlen(btid) >=
 	    sizeof(d->username)) {
-		set_err(err, errlen, "the request target is too long for a "
+		ue_err(err, errlen, "the request target is too long for a "
 		    "Digest uri");
 		return -1;
 	}
 	if (crypto_random(rnd, sizeof(rnd), 0) != 0) {
-		set_err(err, errlen, "no randomness for the cnonce");
+		ue_err(err, errlen, "no randomness for the cnonce");
 		return -1;
 	}
 	hex_encode(rnd, sizeof(rnd), d->cnonce);
@@ -351,7 +336,7 @@ ue_dg_answer(struct ue_dg *d, struct ue_ua *ua, const char *btid,
 	rc = digest_response(&in, d->response);
 	secret_wipe(&in, sizeof(in));
 	if (rc != 0) {
-		set_err(err, errlen, "the Digest response cannot be computed");
+		ue_err(err, errlen, "the Digest response cannot be computed");
 		return -1;
 	}
 	memcpy(d->authz, DG_AUTHZ_PREFIX, sizeof(DG_AUTHZ_PREFIX) - 1);
@@ -374,7 +359,7 @@ ue_dg_answer(struct ue_dg *d, struct ue_ua *ua, const char *btid,
 	if ((opaque = digest_get(&d->ch, "opaque")) != NULL)
 		digest_build_add(&b, "opaque", opaque, DIGEST_AUTO);
 	if (digest_build_finish(&b, NULL) != 0) {
-		set_err(err, errlen, "the Authorization value is over %d "
+		ue_err(err, errlen, "the Authorization value is over %d "
 		    "octets", DIGEST_MAX_LEN);
 		return -1;
 	}
@@ -408,7 +393,7 @@ ue_dg_verify(struct ue_dg *d, struct ue_ua *ua, const struct ue_ua_resp *r,
 	*present = 0;
 	d->nextnonce[0] = '\0';
 	if (!d->answered) {
-		set_err(err, errlen, "no answer sent to check an rspauth of");
+		ue_err(err, errlen, "no answer sent to check an rspauth of");
 		return UE_EXIT_AUTH;
 	}
 	if ((ai = ue_ua_header(r, "Authentication-Info")) == NULL) {
@@ -420,11 +405,11 @@ ue_dg_verify(struct ue_dg *d, struct ue_ua *ua, const struct ue_ua_resp *r,
 	if (digest_parse(&d->info, DIGEST_AUTH_INFO, ai, perr,
 	    sizeof(perr)) != 0 || digest_validate(&d->info, perr,
 	    sizeof(perr)) != 0) {
-		set_err(err, errlen, "malformed Authentication-Info: %s", perr);
+		ue_err(err, errlen, "malformed Authentication-Info: %s", perr);
 		return UE_EXIT_AUTH;
 	}
 	if ((rsp = digest_get(&d->info, "rspauth")) == NULL) {
-		set_err(err, errlen, "Authentication-Info without rspauth");
+		ue_err(err, errlen, "Authentication-Info without rspauth");
 		return UE_EXIT_AUTH;
 	}
 	/* RFC 7616 3.5: the values of the request, echoed */
@@ -434,7 +419,7 @@ ue_dg_verify(struct ue_dg *d, struct ue_ua *ua, const struct ue_ua_resp *r,
 	    strcmp(v, d->cnonce) != 0) ||
 	    ((v = digest_get(&d->info, "nc")) != NULL &&
 	    strcasecmp(v, d->nc) != 0)) {
-		set_err(err, errlen, "Authentication-Info echoes another qop, "
+		ue_err(err, errlen, "Authentication-Info echoes another qop, "
 		    "cnonce or nc than the UE sent");
 		return UE_EXIT_AUTH;
 	}
@@ -444,7 +429,7 @@ ue_dg_verify(struct ue_dg *d, struct ue_ua *ua, const struct ue_ua_resp *r,
 	secret_wipe(expect, sizeof(expect));
 	if (!ok) {
 		ue_ua_trace(ua, "   rspauth  %s does not verify", rsp);
-		set_err(err, errlen, "rspauth in Authentication-Info does not "
+		ue_err(err, errlen, "rspauth in Authentication-Info does not "
 		    "verify: the AP could not prove it knows Ks_NAF");
 		return UE_EXIT_AUTH;
 	}

@@ -17,6 +17,7 @@ UNIT_SRCS := \
 	tests/unit/test_http.c \
 	tests/unit/test_tls.c \
 	tests/unit/test_xcap_uri.c \
+	tests/unit/test_httpc.c \
 	tests/unit/test_upstream.c
 
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -70,6 +70,7 @@ main(void)
 	srunner_add_suite(sr, suite_tls());
 	srunner_add_suite(sr, suite_xcap_uri());
 	srunner_add_suite(sr, suite_upstream());
+	srunner_add_suite(sr, suite_httpc());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

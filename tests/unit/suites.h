@@ -25,6 +25,7 @@ Suite	*suite_http(void);
 Suite	*suite_tls(void);
 Suite	*suite_xcap_uri(void);
 Suite	*suite_upstream(void);
+Suite	*suite_httpc(void);
 
 /*
  * Decode the hex text `hex` into `out` (exactly `len` octets) or fail the
