@@ -68,7 +68,8 @@ const struct conf_opt ap_conf_opts[] = {
 	    "connect to the AS; then 502"),
 	CONF_OPT_INT("as.response_timeout_ms", struct ap_conf,
 	    as_response_timeout_ms, 100, 600000, "10000", 0,
-	    "whole AS answer; then 504"),
+	    "AS answer head, then each body read (paused time not counted); "
+	    "504 or a cut answer"),
 	CONF_OPT_INT("as.body_max", struct ap_conf, as_body_max, 0, 67108864,
 	    "1048576", 0, "largest AS response body (502 beyond), octets"),
 	CONF_OPT_STR("as.secret", struct ap_conf, as_secret, "", CONF_F_SECRET,

@@ -16,7 +16,13 @@
  *  4. each request is checked (X-3GPP-Intended-Identity against the USS),
  *     stripped of what a client must not assert, given
  *     X-3GPP-Asserted-Identity, and sent upstream (common/upstream); the
- *     answer goes back as it came, minus hop-by-hop fields.
+ *     answer goes back as it came, minus hop-by-hop fields — streamed:
+ *     its head as soon as it is in, its body as it arrives, with
+ *     back-pressure both ways (a client that reads slowly pauses the
+ *     reading from the AS), so the AP holds a window of each body, not
+ *     the body. A failure after the head cuts the client's response
+ *     (http_respond_abort). Only Digest auth-int answers are buffered:
+ *     their rspauth covers the whole body and goes in a header field.
  *
  * A client that offers no PSK gets the server certificate instead (when
  * ua.cert_file is set) and then authenticates each request with HTTP
@@ -128,6 +134,8 @@ struct fwd {
 	struct upstream_req	*up;
 	struct ap_zn_wait	*wait;	/* Digest: Ks_NAF on its way */
 	uint64_t		 start_ms;
+	int			 streaming; /* the AS's head passed on */
+	int			 status;    /* ... with this status */
 	char			 identity[AP_IMPU_MAX];
 	struct dig		 d;
 };
@@ -736,6 +744,117 @@ auth_info(struct fwd *f, const uint8_t *body, size_t len)
 
 /* ---- forwarding ---------------------------------------------------------- */
 
+/* The AS's header fields to the client's answer, hop-by-hop ones out. */
+static void
+pass_fields(struct fwd *f, const struct upstream_resp *resp)
+{
+	size_t i;
+
+	for (i = 0; i < resp->nheaders; i++) {
+		if (in_list(resp->names[i], strip_resp))
+			continue;
+		if (http_resp_header(f->req, resp->names[i],
+		    resp->values[i]) != 0)
+			log_debug("ua: response field %s not passed on",
+			    resp->names[i]);
+	}
+}
+
+/* The body length the AS announced (its Content-Length, checked by
+ * common/upstream and nghttp2 against what comes), or -1. */
+static int64_t
+resp_length(const struct upstream_resp *resp)
+{
+	const char *v = NULL;
+	char *end;
+	unsigned long long n;
+	size_t i;
+
+	if (resp->status == 204 || resp->status == 304)
+		return -1;
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->names[i], "content-length") == 0) {
+			v = resp->values[i];
+			break;
+		}
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	/* "5, 5" (RFC 9110 §8.6) and the like: let the framing decide */
+	if (errno != 0 || *end != '\0' || n > INT64_MAX)
+		return -1;
+	return (int64_t)n;
+}
+
+static void
+on_drain(struct http_req *r, void *arg)
+{
+	struct fwd *f = arg;
+
+	(void)r;
+	upstream_pause(f->up, 0);
+}
+
+/* The AS's head: to the client at once (streaming). 0, or -1 when the
+ * request is over (`f` freed, the upstream request dropped). */
+static int
+on_up_head(void *arg, const struct upstream_resp *resp)
+{
+	struct fwd *f = arg;
+	struct http_req *r = f->req;
+
+	pass_fields(f, resp);
+	/* 24.109 cl. 7: the AP adds Authentication-Info to answers; qop
+	 * "auth" only here (auth-int answers are buffered: forward()) */
+	if (f->d.on)
+		auth_info(f, NULL, 0);
+	if (http_respond_begin(r, resp->status, NULL, resp_length(resp)) !=
+	    0) {
+		if (errno == EINVAL) {
+			text_answer(r, 502, "the application server's answer "
+			    "cannot be passed on");
+			log_forward(f, 502);
+		}
+		f->up = NULL;
+		fwd_free(f);
+		return -1;
+	}
+	f->streaming = 1;
+	f->status = resp->status;
+	return 0;
+}
+
+/* A piece of the AS's body: to the client; the AS waits (pause) while
+ * the client's output is over the low watermark. */
+static int
+on_up_body(void *arg, const uint8_t *data, size_t len)
+{
+	struct fwd *f = arg;
+	ssize_t queued;
+
+	if ((queued = http_respond_write(f->req, data, len)) < 0) {
+		if (errno == EINVAL) {
+			/* more than its Content-Length, a body on 204 */
+			log_event("AP-UPSTREAM-FAIL", "target",
+			    http_req_target(f->req), "status", "502", "reason",
+			    "body does not match the head: response cut short",
+			    (char *)NULL);
+			http_respond_abort(f->req);
+		}
+		/* else the client is gone */
+		log_forward(f, f->status);
+		f->up = NULL;
+		fwd_free(f);
+		return -1;
+	}
+	if ((size_t)queued > HTTP_OUT_LOWAT) {
+		upstream_pause(f->up, 1);
+		http_respond_on_drain(f->req, on_drain, f);
+	}
+	return 0;
+}
+
 static void
 on_upstream(void *arg, enum upstream_err e, const struct upstream_resp *resp,
     const char *why)
@@ -743,10 +862,29 @@ on_upstream(void *arg, enum upstream_err e, const struct upstream_resp *resp,
 	struct fwd *f = arg;
 	struct http_req *r = f->req;
 	int status;
-	size_t i;
-	char st[8];
+	char st[8], reason[256];
 
 	f->up = NULL;
+	if (e != UPSTREAM_OK && f->streaming) {
+		/* the head is out: the client must see a cut, not an end */
+		status = e == UPSTREAM_E_TIMEOUT ? 504 : 502;
+		snprintf(st, sizeof(st), "%d", status);
+		snprintf(reason, sizeof(reason), "%s: response cut short", why);
+		log_event("AP-UPSTREAM-FAIL", "target", http_req_target(r),
+		    "status", st, "reason", reason, (char *)NULL);
+		http_respond_abort(r);
+		log_forward(f, f->status);
+		fwd_free(f);
+		return;
+	}
+	if (f->streaming) {
+		if (http_respond_end(r) != 0)
+			log_debug("ua: %s: streamed answer not ended: %s",
+			    http_req_target(r), strerror(errno));
+		log_forward(f, f->status);
+		fwd_free(f);
+		return;
+	}
 	if (e != UPSTREAM_OK) {
 		status = e == UPSTREAM_E_TIMEOUT ? 504 :
 		    e == UPSTREAM_E_OVERLOAD || e == UPSTREAM_E_SHUTDOWN ? 503 :
@@ -761,13 +899,7 @@ on_upstream(void *arg, enum upstream_err e, const struct upstream_resp *resp,
 		fwd_free(f);
 		return;
 	}
-	for (i = 0; i < resp->nheaders; i++) {
-		if (in_list(resp->names[i], strip_resp))
-			continue;
-		if (http_resp_header(r, resp->names[i], resp->values[i]) != 0)
-			log_debug("ua: response field %s not passed on",
-			    resp->names[i]);
-	}
+	pass_fields(f, resp);
 	/* 24.109 cl. 7: the AP adds Authentication-Info to answers */
 	if (f->d.on)
 		auth_info(f, resp->body, resp->body_len);
@@ -854,7 +986,10 @@ forward(struct fwd *f)
 	struct naf *naf = f->naf;
 	const char *names[FWD_HEADERS_MAX], *values[FWD_HEADERS_MAX];
 	const char *name, *value;
+	static const struct upstream_stream stream_cbs = { on_up_head,
+	    on_up_body };
 	char asserted[AP_IMPU_MAX + 2];
+	struct upstream *up;
 	const uint8_t *body;
 	size_t i, n = 0, len;
 
@@ -876,9 +1011,18 @@ forward(struct fwd *f)
 		values[n++] = naf->secret;
 	}
 	body = http_req_body(r, &len);
-	f->up = upstream_request(naf->up2 != NULL && http_req_is_h2(r) ?
-	    naf->up2 : naf->up, http_req_method(r), http_req_target(r),
-	    naf->host, names, values, n, body, len, on_upstream, f);
+	up = naf->up2 != NULL && http_req_is_h2(r) ? naf->up2 : naf->up;
+	/* Digest auth-int: rspauth covers the whole answer body (RFC 7616
+	 * §3.5) and goes in Authentication-Info, a header field — so that
+	 * answer is buffered; every other one streams */
+	if (f->d.on && strcmp(f->d.qop, "auth-int") == 0)
+		f->up = upstream_request(up, http_req_method(r),
+		    http_req_target(r), naf->host, names, values, n, body, len,
+		    on_upstream, f);
+	else
+		f->up = upstream_request_stream(up, http_req_method(r),
+		    http_req_target(r), naf->host, names, values, n, body, len,
+		    &stream_cbs, on_upstream, f);
 	if (f->up == NULL)
 		fwd_answer(f, errno == EINVAL ? 400 : 503,
 		    errno == EINVAL ? "the request cannot be forwarded: a "

@@ -500,7 +500,9 @@ http_req_detach(struct http_req *r)
 	r->conn = NULL;
 	switch (r->state) {
 	case REQ_HANDLER:
+	case REQ_STREAMING:
 		r->state = REQ_GONE;
+		r->drain_cb = NULL;
 		if (r->abort_cb != NULL) {
 			TAILQ_INSERT_TAIL(&s->aborts, r, qentry);
 			r->queued = 1;
@@ -678,9 +680,14 @@ conn_all_written(struct http_conn *c)
 
 /* ---- HTTP/1.1 responses -------------------------------------------------- */
 
+/*
+ * The response of `r` into r->out: the head with Content-Length `clen`
+ * (-1: none; with `chunked` Transfer-Encoding: chunked), then the `len`
+ * octets at `body`. 0, or -1 (ENOMEM).
+ */
 static int
-h1_respond(struct http_req *r, int status, const char *reason,
-    const void *body, size_t len)
+h1_respond_out(struct http_req *r, int status, const char *reason,
+    int64_t clen, int chunked, const void *body, size_t len)
 {
 	struct http_conn *c = r->conn;
 	struct evbuffer *out;
@@ -699,8 +706,11 @@ h1_respond(struct http_req *r, int status, const char *reason,
 		p += strlen(p) + 1;
 		p += strlen(p) + 1;
 	}
-	if (rc >= 0 && status != 204 && status != 304)
-		rc = evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+	if (rc >= 0 && status != 204 && status != 304 && clen >= 0)
+		rc = evbuffer_add_printf(out, "Content-Length: %lld\r\n",
+		    (long long)clen);
+	else if (rc >= 0 && status != 204 && status != 304 && chunked)
+		rc = evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
 	if (rc >= 0 && r->close)
 		rc = evbuffer_add(out, "Connection: close\r\n", 19);
 	else if (rc >= 0 && r->version == 10)
@@ -722,6 +732,28 @@ h1_respond(struct http_req *r, int status, const char *reason,
 	return 0;
 }
 
+static int
+h1_respond(struct http_req *r, int status, const char *reason,
+    const void *body, size_t len)
+{
+	return h1_respond_out(r, status, reason, status == 204 ||
+	    status == 304 ? -1 : (int64_t)len, 0, body, len);
+}
+
+/* The head of a streamed HTTP/1.x response (RFC 9112 §6.3 framing). */
+static int
+h1_respond_begin(struct http_req *r, int status, const char *reason,
+    int64_t length)
+{
+	if (length < 0 && !r->nobody) {
+		if (r->version == 10)
+			r->close = 1;	/* the end of the body is the end */
+		else
+			r->chunked = 1;
+	}
+	return h1_respond_out(r, status, reason, length, r->chunked, NULL, 0);
+}
+
 /*
  * Move answered responses to the transport in request order; a 100
  * Continue when the request at the head of the pipeline awaits its body.
@@ -733,10 +765,19 @@ h1_write(struct http_conn *c)
 	struct http_req *r;
 	int close;
 
+	if (c->cut)
+		return;
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		if (r->state == REQ_RECEIVING && r->want_continue) {
 			evbuffer_add(out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 			r->want_continue = 0;
+			return;
+		}
+		/* a body being streamed: what there is, and the pipeline
+		 * waits behind it */
+		if (r->state == REQ_STREAMING) {
+			c->pending_out -= evbuffer_get_length(r->out);
+			evbuffer_add_buffer(out, r->out);
 			return;
 		}
 		if (r->state != REQ_ANSWERED)
@@ -888,6 +929,271 @@ http_respond(struct http_req *r, int status, const char *reason,
 		return -1;
 	}
 	return respond(r, status, reason, body, len);
+}
+
+/* ---- streamed responses ------------------------------------------------------ */
+
+/* Octets of `r`'s response still in the server: its own queue and what
+ * the transport holds (earlier responses included, on HTTP/1.1). */
+static size_t
+req_queued(struct http_req *r)
+{
+	return (r->out != NULL ? evbuffer_get_length(r->out) : 0) +
+	    evbuffer_get_length(bufferevent_get_output(r->conn->bev));
+}
+
+/* Would `more` octets take the connection's output beyond out_max? Then
+ * the peer does not read: the connection closes. */
+static int
+over_out_max(struct http_conn *c, size_t more)
+{
+	size_t queued = http_conn_queued(c);
+
+	if (queued == 0 || (queued < c->srv->cfg.out_max &&
+	    more <= c->srv->cfg.out_max - queued))
+		return 0;
+	log_debug("http: %s#%llu: %zu octets queued, %zu more: peer not "
+	    "reading", c->peer, (unsigned long long)c->id, queued, more);
+	http_conn_close(c, "output over out_max: peer not reading");
+	return 1;
+}
+
+/* errno for a call that needs `r` streaming, in state `r->state`. */
+static int
+not_streaming(const struct http_req *r)
+{
+	errno = r->state == REQ_GONE ? ECONNRESET : r->state == REQ_HANDLER ||
+	    r->state == REQ_RECEIVING || r->state == REQ_READY ? EINVAL :
+	    EALREADY;
+	return -1;
+}
+
+int
+http_respond_begin(struct http_req *r, int status, const char *reason,
+    int64_t length)
+{
+	struct http_conn *c;
+	int rc;
+
+	if (r == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->state != REQ_HANDLER) {
+		errno = r->state == REQ_GONE ? ECONNRESET : EALREADY;
+		return -1;
+	}
+	if ((c = r->conn) == NULL || c->state == CONN_CLOSED) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (status < 200 || status > 599 || length < -1 ||
+	    ((status == 204 || status == 304) && length > 0) ||
+	    (reason != NULL && !is_field_value(reason))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (over_out_max(c, r->rhdrs.len + 256)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	r->streaming = 1;
+	r->nobody = r->head || status == 204 || status == 304;
+	r->length = length;
+	r->chunked = 0;
+	if (r->stream_id != 0)
+		rc = http2_respond_begin(r, status, length);
+	else
+		rc = h1_respond_begin(r, status, reason, length);
+	if (rc == -1) {
+		r->streaming = 0;
+		return -1;
+	}
+	r->status = status;
+	r->state = REQ_STREAMING;
+	conn_poke(c);
+	return 0;
+}
+
+ssize_t
+http_respond_write(struct http_req *r, const void *data, size_t len)
+{
+	struct http_conn *c;
+	char line[24];
+	int n, rc = 0;
+
+	if (r == NULL || (len > 0 && data == NULL)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->state != REQ_STREAMING)
+		return not_streaming(r);
+	if ((c = r->conn) == NULL || c->state == CONN_CLOSED) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (len == 0)
+		return (ssize_t)req_queued(r);
+	if ((r->status == 204 || r->status == 304) ||
+	    (r->length >= 0 && len > (uint64_t)r->length - r->sent)) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->sent += len;
+	if (r->nobody)	/* HEAD: the length counted, nothing sent */
+		return (ssize_t)req_queued(r);
+	if (over_out_max(c, len + 32)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (r->chunked) {
+		/* RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF */
+		n = snprintf(line, sizeof(line), "%zx\r\n", len);
+		rc = evbuffer_add(r->out, line, (size_t)n);
+		if (rc == 0)
+			rc = evbuffer_add(r->out, data, len);
+		if (rc == 0)
+			rc = evbuffer_add(r->out, "\r\n", 2);
+		if (rc == 0)
+			c->pending_out += (size_t)n + len + 2;
+	} else if ((rc = evbuffer_add(r->out, data, len)) == 0) {
+		if (c->pending_out == 0)
+			c->out_progress = http_now_ms();
+		c->pending_out += len;
+	}
+	if (rc != 0) {
+		/* part of a chunk may be queued: the framing is lost */
+		http_conn_close(c, "out of memory");
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (r->stream_id != 0)
+		http2_stream_more(r);
+	conn_poke(c);
+	return (ssize_t)req_queued(r);
+}
+
+void
+http_respond_on_drain(struct http_req *r, http_drain_cb cb, void *arg)
+{
+	if (r == NULL)
+		return;
+	r->drain_cb = cb;
+	r->drain_arg = arg;
+	if (cb != NULL && r->state == REQ_STREAMING && r->conn != NULL)
+		conn_poke(r->conn);
+}
+
+int
+http_respond_end(struct http_req *r)
+{
+	struct http_conn *c;
+
+	if (r == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->state != REQ_STREAMING)
+		return not_streaming(r);
+	if ((c = r->conn) == NULL || c->state == CONN_CLOSED) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (r->length >= 0 && r->sent != (uint64_t)r->length &&
+	    !(r->status == 204 || r->status == 304)) {
+		log_debug("http: %s#%llu: %llu of %lld octets written: aborted",
+		    c->peer, (unsigned long long)c->id,
+		    (unsigned long long)r->sent, (long long)r->length);
+		http_respond_abort(r);
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->chunked) {
+		/* the last chunk, no trailer */
+		if (evbuffer_add(r->out, "0\r\n\r\n", 5) != 0) {
+			http_conn_close(c, "out of memory");
+			errno = ECONNRESET;
+			return -1;
+		}
+		c->pending_out += 5;
+	}
+	r->ended = 1;
+	r->drain_cb = NULL;
+	r->state = REQ_ANSWERED;
+	if (r->stream_id != 0)
+		http2_stream_more(r);
+	log_debug("http: %s#%llu: %s %s %s -> %d (%llu octets, streamed)",
+	    c->peer, (unsigned long long)c->id, str_at(r, r->method),
+	    str_at(r, r->target), http_req_version(r), r->status,
+	    (unsigned long long)r->sent);
+	conn_poke(c);
+	return 0;
+}
+
+void
+http_respond_abort(struct http_req *r)
+{
+	struct http_conn *c;
+
+	if (r == NULL || r->state != REQ_STREAMING || (c = r->conn) == NULL ||
+	    c->state == CONN_CLOSED)
+		return;
+	log_debug("http: %s#%llu: %s %s %s -> %d: aborted after %llu octets",
+	    c->peer, (unsigned long long)c->id, str_at(r, r->method),
+	    str_at(r, r->target), http_req_version(r), r->status,
+	    (unsigned long long)r->sent);
+	r->drain_cb = NULL;
+	/* answered, so that leaving the connection calls no abort callback */
+	r->state = REQ_ANSWERED;
+	if (r->stream_id != 0) {
+		http2_stream_abort(r);
+		conn_poke(c);
+		return;
+	}
+	/* what went before and the body so far go out; then the end: the
+	 * truncated framing tells the client (RFC 9112 §8) */
+	r->state = REQ_STREAMING;
+	h1_write(c);
+	r->state = REQ_ANSWERED;
+	if (TAILQ_FIRST(&c->reqs) != r) {
+		/* not begun on the wire: dropped whole */
+		c->pending_out -= evbuffer_get_length(r->out);
+		evbuffer_drain(r->out, evbuffer_get_length(r->out));
+	}
+	c->cut = 1;
+	http_req_detach(r);
+	http_conn_finish(c, "response aborted");
+	conn_poke(c);
+}
+
+/*
+ * Run the drain callbacks due: streamed responses whose queued output is
+ * at or below the low watermark. Returns how many ran.
+ */
+static int
+run_drains(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	struct http_req *r;
+	http_drain_cb cb;
+	int n = 0;
+
+again:
+	TAILQ_FOREACH(r, &c->reqs, entry) {
+		if (r->drain_cb == NULL || r->state != REQ_STREAMING ||
+		    req_queued(r) > s->lowat)
+			continue;
+		cb = r->drain_cb;
+		r->drain_cb = NULL;
+		s->in_cb++;
+		cb(r, r->drain_arg);
+		s->in_cb--;
+		n++;
+		if (c->state == CONN_CLOSED)
+			return n;
+		goto again;	/* the list may have changed */
+	}
+	return n;
 }
 
 /* ---- dispatch ---------------------------------------------------------------- */
@@ -1595,6 +1901,8 @@ conn_process(struct http_conn *c)
 				break;
 		} else
 			h1_write(c);
+		if (c->state != CONN_CLOSED)
+			progress += run_drains(c);
 	} while (progress > 0 && c->state != CONN_CLOSED);
 	if (c->eof && c->state != CONN_CLOSED)
 		conn_eof(c);
@@ -2183,8 +2491,8 @@ http_req_unref(struct http_req *r)
 int
 http_req_alive(const struct http_req *r)
 {
-	return r->state == REQ_HANDLER && r->conn != NULL &&
-	    r->conn->state != CONN_CLOSED;
+	return (r->state == REQ_HANDLER || r->state == REQ_STREAMING) &&
+	    r->conn != NULL && r->conn->state != CONN_CLOSED;
 }
 
 void

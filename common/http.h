@@ -44,7 +44,12 @@
  *    their abort callbacks run; what is already queued is still written;
  *  - every response carries Date, and Content-Length (except 204 and 304,
  *    RFC 9110 §8.6); HEAD responses have the length of the body given but
- *    no body.
+ *    no body;
+ *  - streamed responses (http_respond_begin() and what follows): the body
+ *    written as it is produced — Content-Length when known, else chunked
+ *    (HTTP/1.1), the end of the connection (HTTP/1.0), DATA frames as the
+ *    window allows (HTTP/2) — with a drain callback for back-pressure, and
+ *    an abort that the client can tell from an end.
  *
  * HTTP/1.1 parsing is strict (RFC 9112): single SP in the request line,
  * request-target of VCHARs only (raw '[', ']' and '"' included), no
@@ -68,6 +73,8 @@
  */
 #ifndef UTSTACK_HTTP_H
 #define UTSTACK_HTTP_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +128,10 @@ typedef void (*http_handler)(struct http_req *req, void *arg);
 
 /* Called once when an unanswered, referenced request is abandoned. */
 typedef void (*http_abort_cb)(struct http_req *req, void *arg);
+
+/* Called once when a streamed response's queued output has drained
+ * (http_respond_on_drain()). */
+typedef void (*http_drain_cb)(struct http_req *req, void *arg);
 
 /* ---- server ----------------------------------------------------------- */
 
@@ -256,8 +267,9 @@ struct http_req	*http_req_ref(struct http_req *r);
 /* Drop a reference; the request may be freed. Accepts NULL. */
 void	http_req_unref(struct http_req *r);
 
-/* 1 while the request can still be answered, 0 once its connection or
- * stream is gone or it was answered. */
+/* 1 while the request can still be answered (or, once
+ * http_respond_begin() ran, written to), 0 once its connection or stream
+ * is gone or it was answered. */
 int	http_req_alive(const struct http_req *r);
 
 /*
@@ -300,6 +312,70 @@ int	http_resp_header(struct http_req *r, const char *name,
  */
 int	http_respond(struct http_req *r, int status, const char *reason,
 	    const void *body, size_t len);
+
+/*
+ * Streaming: a response whose body is not known in full when its head
+ * goes out (the AP passing on the AS's answer as it comes).
+ *
+ * http_respond_begin() answers `r` like http_respond() — same `status`,
+ * `reason`, header fields and errors — but the body follows in
+ * http_respond_write() calls and ends with http_respond_end() (or
+ * http_respond_abort()). `length` is the body's length when known
+ * (HTTP/1.1 and HTTP/2 send Content-Length; the body written must then
+ * have exactly that length), or -1: HTTP/1.1 uses chunked framing,
+ * HTTP/1.0 ends the connection after the body (close-delimited), HTTP/2
+ * simply ends the stream. HEAD answers carry the Content-Length when
+ * known and no body; 204 and 304 neither (their writes must be empty):
+ * their writes are dropped. HTTP/2 sends the body in DATA frames as it is
+ * written and as the client's flow-control window allows. On HTTP/1.1
+ * the responses after `r` in the pipeline wait until it ends. Until
+ * then `r` must stay referenced by the application (http_req_ref()),
+ * and its abort callback (http_req_on_abort()) runs if the client goes
+ * away mid-body.
+ * Returns 0, or -1 with errno as for http_respond().
+ */
+int	http_respond_begin(struct http_req *r, int status, const char *reason,
+	    int64_t length);
+
+/*
+ * Queue `len` octets (copied) of the body of `r`. Returns the octets of
+ * `r`'s response still queued in the server (not yet given to the
+ * kernel) — the caller stops producing when that passes HTTP_OUT_LOWAT
+ * and waits for http_respond_on_drain(); a response whose output would
+ * pass `out_max` closes the connection (ECONNRESET) like http_respond().
+ * -1 with errno: EINVAL (not begun, or more than the announced length,
+ * or a body on 204/304), EALREADY (ended), ECONNRESET (gone).
+ */
+ssize_t	http_respond_write(struct http_req *r, const void *data, size_t len);
+
+/*
+ * Call `cb(r, arg)` once, from the event loop, when the queued output of
+ * `r` is at or below the server's low watermark (HTTP_OUT_LOWAT, or
+ * out_max / 2) — at once (from the loop) when it already is. Not called
+ * when `r` is ended, aborted or gone (its abort callback is). NULL `cb`
+ * cancels.
+ */
+void	http_respond_on_drain(struct http_req *r, http_drain_cb cb, void *arg);
+
+/*
+ * The body of `r` is complete: HTTP/1.1 chunked writes the last chunk,
+ * HTTP/2 ends the stream. After it `r` is answered (REQ_ANSWERED rules:
+ * drop the reference when done). Returns 0, or -1 with errno: EINVAL —
+ * fewer octets than the announced length were written (the response is
+ * aborted instead), EALREADY, ECONNRESET.
+ */
+int	http_respond_end(struct http_req *r);
+
+/*
+ * Cut the body of `r` short, the client must not take it for complete:
+ * HTTP/1.1 writes what is queued (earlier responses of the pipeline and
+ * the body so far) and closes the connection (with chunked or
+ * Content-Length framing the client sees the truncation; an HTTP/1.0
+ * close-delimited body cannot tell it); HTTP/2 resets the stream
+ * (RST_STREAM INTERNAL_ERROR) and the connection goes on. No effect on a
+ * request not streaming.
+ */
+void	http_respond_abort(struct http_req *r);
 
 /* The standard reason phrase of `status`, or "Unknown". */
 const char	*http_reason(int status);

@@ -250,18 +250,24 @@ body_read_cb(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
 	c->pending_out -= (size_t)n;
 	if (n > 0)
 		c->out_progress = http_now_ms();
-	if (r->out == NULL || evbuffer_get_length(r->out) == 0)
-		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	if (r->out != NULL && evbuffer_get_length(r->out) > 0)
+		return n;
+	/* all there is: a streamed body may have more to come */
+	if (r->streaming && !r->ended)
+		return n > 0 ? n : NGHTTP2_ERR_DEFERRED;
+	*flags |= NGHTTP2_DATA_FLAG_EOF;
 	return n;
 }
 
-int
-http2_respond(struct http_req *r, int status, const void *body, size_t len)
+/* HEADERS of `r`'s response with `clen` as content-length (-1: none)
+ * and the body from r->out when `with_body`. 0 or -1 errno. */
+static int
+submit(struct http_req *r, int status, int64_t clen, int with_body)
 {
 	struct http_conn *c = r->conn;
 	nghttp2_data_provider prd, *pp = NULL;
 	nghttp2_nv *nva;
-	char st[4], clen[24], date[32], *names, *p;
+	char st[4], clenv[24], date[32], *names, *p;
 	size_t n = 0, i, nl;
 	int rv;
 
@@ -291,25 +297,12 @@ http2_respond(struct http_req *r, int status, const void *body, size_t len)
 		p += nl + 1;
 		p += strlen(p) + 1;
 	}
-	if (status != 204 && status != 304) {
-		snprintf(clen, sizeof(clen), "%zu", len);
+	if (status != 204 && status != 304 && clen >= 0) {
+		snprintf(clenv, sizeof(clenv), "%lld", (long long)clen);
 		nva[n++] = (nghttp2_nv){ (uint8_t *)"content-length",
-		    (uint8_t *)clen, 14, strlen(clen), NGHTTP2_NV_FLAG_NONE };
+		    (uint8_t *)clenv, 14, strlen(clenv), NGHTTP2_NV_FLAG_NONE };
 	}
-	if (!r->head && len > 0) {
-		if ((r->out = evbuffer_new()) == NULL ||
-		    evbuffer_add(r->out, body, len) != 0) {
-			if (r->out != NULL)
-				evbuffer_free(r->out);
-			r->out = NULL;
-			free(names);
-			free(nva);
-			errno = ENOMEM;
-			return -1;
-		}
-		if (c->pending_out == 0)
-			c->out_progress = http_now_ms();
-		c->pending_out += len;
+	if (with_body) {
 		memset(&prd, 0, sizeof(prd));
 		prd.source.ptr = r;
 		prd.read_callback = body_read_cb;
@@ -319,15 +312,79 @@ http2_respond(struct http_req *r, int status, const void *body, size_t len)
 	free(names);
 	free(nva);
 	if (rv != 0) {
+		errno = rv == NGHTTP2_ERR_NOMEM ? ENOMEM : ECONNRESET;
+		return -1;
+	}
+	return 0;
+}
+
+int
+http2_respond(struct http_req *r, int status, const void *body, size_t len)
+{
+	struct http_conn *c = r->conn;
+	int with_body = !r->head && len > 0;
+
+	if (with_body) {
+		if ((r->out = evbuffer_new()) == NULL ||
+		    evbuffer_add(r->out, body, len) != 0) {
+			if (r->out != NULL)
+				evbuffer_free(r->out);
+			r->out = NULL;
+			errno = ENOMEM;
+			return -1;
+		}
+		if (c->pending_out == 0)
+			c->out_progress = http_now_ms();
+		c->pending_out += len;
+	}
+	if (submit(r, status, (int64_t)len, with_body) == -1) {
 		if (r->out != NULL) {
 			c->pending_out -= evbuffer_get_length(r->out);
 			evbuffer_free(r->out);
 			r->out = NULL;
 		}
-		errno = rv == NGHTTP2_ERR_NOMEM ? ENOMEM : ECONNRESET;
 		return -1;
 	}
 	return 0;
+}
+
+int
+http2_respond_begin(struct http_req *r, int status, int64_t length)
+{
+	if ((r->out = evbuffer_new()) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* no body (HEAD, 204, 304): END_STREAM on the HEADERS */
+	if (submit(r, status, length, !r->nobody) == -1) {
+		evbuffer_free(r->out);
+		r->out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+http2_stream_more(struct http_req *r)
+{
+	/* the data provider returned NGHTTP2_ERR_DEFERRED when it ran dry;
+	 * an error just means it is not deferred now */
+	if (!r->nobody)
+		(void)nghttp2_session_resume_data(r->conn->h2, r->stream_id);
+}
+
+void
+http2_stream_abort(struct http_req *r)
+{
+	struct http_conn *c = r->conn;
+
+	if (r->out != NULL) {
+		c->pending_out -= evbuffer_get_length(r->out);
+		evbuffer_drain(r->out, evbuffer_get_length(r->out));
+	}
+	/* RFC 9113 §8.1: a response cut short is a stream error */
+	(void)nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+	    NGHTTP2_INTERNAL_ERROR);
 }
 
 int

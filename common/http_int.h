@@ -56,6 +56,8 @@ enum req_state {
 	REQ_RECEIVING,	/* head parsed (HTTP/2: HEADERS begun), body arriving */
 	REQ_READY,	/* complete; waiting on `ready` to be dispatched */
 	REQ_HANDLER,	/* with the application, unanswered */
+	REQ_STREAMING,	/* head queued (http_respond_begin), the body being
+			 * written */
 	REQ_ANSWERED,	/* response queued on the request (`out`) */
 	REQ_DONE,	/* response handed to the transport */
 	REQ_GONE,	/* connection or stream lost before the answer */
@@ -101,6 +103,15 @@ struct http_req {
 	int			 status;
 	struct evbuffer		*out;	/* HTTP/1: the response; HTTP/2: its
 					 * body, read by nghttp2 */
+	/* a streamed response (http_respond_begin) */
+	int			 streaming;
+	int			 chunked; /* HTTP/1.1 chunked framing */
+	int			 nobody;  /* HEAD, 204, 304: writes dropped */
+	int			 ended;	  /* http_respond_end() */
+	int64_t			 length;  /* announced, -1 unknown */
+	uint64_t		 sent;	  /* body octets written */
+	http_drain_cb		 drain_cb;
+	void			*drain_arg;
 	http_abort_cb		 abort_cb;
 	void			*abort_arg;
 	char			 peer[HTTP_PEER_MAX];
@@ -120,6 +131,8 @@ struct http_conn {
 	int			 busy;	/* conn_process() running */
 	int			 reading; /* EV_READ enabled */
 	int			 eof;	/* peer closed its side */
+	int			 cut;	/* HTTP/1.1: a response was aborted
+					 * mid-body: nothing more is written */
 	char			 peer[HTTP_PEER_MAX];
 	void			*ctx;	/* http_server_adopt_ctx() */
 	void			(*ctx_free)(void *);
@@ -194,6 +207,13 @@ uint64_t http2_conn_deadline(struct http_conn *c);
 /* Submit the response of `r` (status, r->rhdrs, body). 0 or -1 errno. */
 int	http2_respond(struct http_req *r, int status, const void *body,
 	    size_t len);
+/* Submit the head of a streamed response; its body follows from r->out
+ * (http2_stream_more()). 0 or -1 errno. */
+int	http2_respond_begin(struct http_req *r, int status, int64_t length);
+/* More of a streamed body in r->out, or its end (r->ended). */
+void	http2_stream_more(struct http_req *r);
+/* RST_STREAM(INTERNAL_ERROR): a streamed body cut short. */
+void	http2_stream_abort(struct http_req *r);
 void	http2_conn_free(struct http_conn *c);
 
 #endif

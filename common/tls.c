@@ -44,6 +44,8 @@ const uint8_t tls_ua_id_tls13[TLS_UA_ID_LEN] = { 0x01, 0x00, 0x00, 0x00, 0x07 };
 #define EXT_SNI		0
 #define EXT_PSK		41
 #define IO_CHUNK	16384
+#define SOCK_OUT_HIWAT	65536	/* ciphertext queued before the plaintext
+				 * side keeps its output (back-pressure) */
 
 struct tls_server {
 	struct event_base	*base;
@@ -681,13 +683,23 @@ plain_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	struct tls_conn *c = ctx;
 	char tmp[IO_CHUNK];
 	ssize_t n;
+	ev_ssize_t sent = 0;
+	size_t want;
 	int len;
 
 	(void)dst;	/* srv_push appends to it */
-	(void)lim;
 	(void)mode;
-	while (evbuffer_get_length(src) > 0) {
-		len = (int)evbuffer_copyout(src, tmp, sizeof(tmp));
+	/*
+	 * No more than `lim` (the socket's SOCK_OUT_HIWAT less what it
+	 * holds): the rest stays on the plaintext side, where the
+	 * application sees it queued (a slow reader slows the writer); the
+	 * filter comes back when the socket's output has drained.
+	 */
+	while (evbuffer_get_length(src) > 0 && (lim < 0 || sent < lim)) {
+		want = sizeof(tmp);
+		if (lim >= 0 && (size_t)(lim - sent) < want)
+			want = (size_t)(lim - sent);
+		len = (int)evbuffer_copyout(src, tmp, want);
 		if (len <= 0)
 			return BEV_ERROR;
 		n = gnutls_record_send(c->sess, tmp, (size_t)len);
@@ -696,6 +708,7 @@ plain_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 		if (n <= 0)
 			return BEV_ERROR;
 		evbuffer_drain(src, (size_t)n);
+		sent += n;
 	}
 	return BEV_OK;
 }
@@ -810,6 +823,8 @@ conn_handover(struct tls_conn *c)
 		conn_close(c, "out of memory");
 		return;
 	}
+	/* the filter writes to the socket up to this, then waits (plain_out) */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, SOCK_OUT_HIWAT);
 	hs_unlink(c);
 	explicit_bzero(c->key, sizeof(c->key));
 	c->keylen = 0;

@@ -22,6 +22,17 @@
  * (h1_parse): the status line and fields line by line under head_max (all
  * interim 1xx heads of one response counted together), then the body by
  * Content-Length, chunked, or to EOF, under body_max.
+ *
+ * Streaming requests: the head and body pieces go to the caller from
+ * inside the reading (h1_parse, the nghttp2 callbacks) — the one
+ * exception to the rule above, so those callbacks may only pause or drop
+ * their own request (stream_head(), stream_body()); the completion still
+ * goes through `done`. A paused HTTP/1.1 request stops reading its
+ * connection; a paused h2c stream keeps what arrives (at most its window,
+ * H2_STREAM_WINDOW_MAX) in `rbody` and gives no window back until
+ * resumed, while the connection's window is given back at once. A
+ * resumed request goes on from its `wake` event; one complete but paused
+ * with octets held waits on `held`.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -56,6 +67,8 @@
 #define H2_OUT_LOWAT	65536	/* nghttp2 waits while more is queued */
 #define H2_WINDOW_MIN	65535	/* the protocol's initial window */
 #define H2_WINDOW_MAX	(1 << 20)
+#define H2_STREAM_WINDOW_MAX	(128 * 1024) /* what a paused stream holds */
+#define FLUSH_CHUNK	16384	/* held body octets per body() call */
 #define PEER_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
 
 TAILQ_HEAD(req_list, upstream_req);
@@ -65,6 +78,8 @@ enum req_state {
 	REQ_QUEUED,	/* on u->queue */
 	REQ_ACTIVE,	/* on a connection (being opened, or sent) */
 	REQ_DONE,	/* on u->done: outcome known, callback due */
+	REQ_HELD,	/* on u->held: complete, streaming, paused with body
+			 * octets still to give */
 };
 
 /*
@@ -135,6 +150,16 @@ struct upstream_req {
 	int			 h2;
 	enum upstream_err	 err;
 	char			 why[WHY_MAX];
+	size_t			 got;	/* body octets received */
+	/* streaming (upstream_request_stream) */
+	struct upstream_stream	 st;
+	int			 streaming;
+	int			 head_done;	/* st.head ran */
+	int			 paused;
+	int			 in_cb;		/* inside st.head or st.body */
+	int			 cancelled;	/* upstream_cancel() in them */
+	size_t			 given;	/* h2: octets of rbody given to body() */
+	struct event		*wake;	/* resumed: go on from the loop */
 };
 
 struct uconn {
@@ -180,6 +205,7 @@ struct upstream {
 	struct req_list		 queue;
 	size_t			 nqueued;
 	struct req_list		 done;
+	struct req_list		 held;	/* REQ_HELD */
 	struct event		*kick;	/* reap `dead`, deliver `done` */
 	uint64_t		 next_id;
 	uint64_t		 next_seq;
@@ -297,6 +323,8 @@ req_free(struct upstream_req *r)
 		return;
 	if (r->timer != NULL)
 		event_free(r->timer);
+	if (r->wake != NULL)
+		event_free(r->wake);
 	buf_clear(&r->fields);
 	buf_clear(&r->rhdrs);
 	buf_clear(&r->rbody);
@@ -327,6 +355,8 @@ requeue(struct upstream_req *r)
 	r->status = 0;
 	r->nrhdrs = 0;
 	r->hsize = 0;
+	r->got = 0;
+	r->given = 0;
 	buf_reset(&r->rhdrs);
 	buf_reset(&r->rbody);
 	TAILQ_FOREACH(q, &r->u->queue, entry)
@@ -366,39 +396,144 @@ finish(struct upstream_req *r, enum upstream_err e, const char *fmt, ...)
 	kick(r->u);
 }
 
+/* The head of `r` as the callbacks see it; the body is left empty. */
 static void
+resp_fill(struct upstream_req *r, struct upstream_resp *resp)
+{
+	static const uint8_t empty[1];
+	const char *p, *end;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->status = r->status;
+	resp->h2 = r->h2;
+	p = (const char *)r->rhdrs.data;
+	end = r->nrhdrs > 0 ? p + r->rhdrs.len : p;
+	while (p < end && resp->nheaders < UPSTREAM_HEADERS_MAX) {
+		resp->names[resp->nheaders] = p;
+		p += strlen(p) + 1;
+		resp->values[resp->nheaders++] = p;
+		p += strlen(p) + 1;
+	}
+	resp->body = empty;
+}
+
+/* The response timeout of a streaming request past its head: from the
+ * last octet read, and not while the caller is paused. */
+static void
+stream_timer(struct upstream_req *r)
+{
+	struct timeval tv;
+
+	if (r->paused) {
+		event_del(r->timer);
+		return;
+	}
+	ms_tv(r->u->cfg.response_timeout_ms, &tv);
+	evtimer_add(r->timer, &tv);
+}
+
+/* Hand the head to a streaming request. Returns 0, or -1 when the caller
+ * dropped the request (the caller of this frees it). */
+static int
+stream_head(struct upstream_req *r)
+{
+	struct upstream_resp resp;
+	int rc;
+
+	if (!r->streaming || r->head_done)
+		return 0;
+	r->head_done = 1;
+	r->h2 = r->u->cfg.h2;
+	resp_fill(r, &resp);
+	r->in_cb = 1;
+	rc = r->st.head(r->arg, &resp);
+	r->in_cb = 0;
+	if (rc == 0 && !r->cancelled) {
+		stream_timer(r);
+		return 0;
+	}
+	log_debug("upstream: %s %s: dropped after the head", r->method,
+	    r->target);
+	return -1;
+}
+
+/* Hand `n` body octets to a streaming request: 0, or -1 dropped. */
+static int
+stream_body(struct upstream_req *r, const uint8_t *p, size_t n)
+{
+	int rc;
+
+	r->in_cb = 1;
+	rc = r->st.body(r->arg, p, n);
+	r->in_cb = 0;
+	if (rc == 0 && !r->cancelled)
+		return 0;
+	log_debug("upstream: %s %s: dropped in the body", r->method,
+	    r->target);
+	return -1;
+}
+
+/* h2: give body() what is held while not paused; `*n` counts it.
+ * Returns 0, or -1 dropped. */
+static int
+stream_flush(struct upstream_req *r, size_t *n)
+{
+	size_t k;
+
+	while ((!r->paused || r->u->freeing) && r->given < r->rbody.len) {
+		k = r->rbody.len - r->given;
+		if (k > FLUSH_CHUNK)
+			k = FLUSH_CHUNK;
+		if (stream_body(r, r->rbody.data + r->given, k) == -1)
+			return -1;
+		r->given += k;
+		*n += k;
+	}
+	if (r->given == r->rbody.len) {
+		buf_reset(&r->rbody);
+		r->given = 0;
+	}
+	return 0;
+}
+
+/* Run the callback of `r`. Returns 1 when done (free it), 0 when the
+ * request is held: streaming, paused, body octets left (h2). */
+static int
 deliver(struct upstream_req *r)
 {
 	struct upstream_resp resp;
-	const char *p, *end;
-	static const uint8_t empty[1];
+	size_t n = 0;
 
-	r->delivering = 1;
 	if (r->err != UPSTREAM_OK) {
+		r->delivering = 1;
 		log_debug("upstream: %s %s: %s (%llu ms)", r->method, r->target,
 		    r->why, (unsigned long long)(now_ms() - r->start_ms));
 		r->cb(r->arg, r->err, NULL, r->why);
-		return;
+		return 1;
 	}
-	memset(&resp, 0, sizeof(resp));
-	resp.status = r->status;
-	resp.h2 = r->h2;
-	p = (const char *)r->rhdrs.data;
-	end = r->nrhdrs > 0 ? p + r->rhdrs.len : p;
-	while (p < end && resp.nheaders < UPSTREAM_HEADERS_MAX) {
-		resp.names[resp.nheaders] = p;
-		p += strlen(p) + 1;
-		resp.values[resp.nheaders++] = p;
-		p += strlen(p) + 1;
+	if (r->streaming) {
+		if (stream_head(r) == -1 || stream_flush(r, &n) == -1)
+			return 1;	/* dropped: no callback */
+		if (r->given < r->rbody.len) {
+			r->state = REQ_HELD;
+			TAILQ_INSERT_TAIL(&r->u->held, r, entry);
+			return 0;
+		}
 	}
-	/* room for the NUL was reserved: body_max + 1 */
-	if ((resp.body = (const uint8_t *)buf_cstr(&r->rbody)) == NULL)
-		resp.body = empty;
-	resp.body_len = r->rbody.len;
-	log_debug("upstream: %s %s -> %d, %zu octets%s (%llu ms)", r->method,
-	    r->target, r->status, resp.body_len, r->h2 ? ", HTTP/2" : "",
+	r->delivering = 1;
+	resp_fill(r, &resp);
+	if (!r->streaming) {
+		/* room for the NUL was reserved: body_max + 1 */
+		if (buf_cstr(&r->rbody) != NULL)
+			resp.body = (const uint8_t *)r->rbody.data;
+		resp.body_len = r->rbody.len;
+	}
+	log_debug("upstream: %s %s -> %d, %zu octets%s%s (%llu ms)",
+	    r->method, r->target, r->status, r->got, r->streaming ?
+	    " streamed" : "", r->h2 ? ", HTTP/2" : "",
 	    (unsigned long long)(now_ms() - r->start_ms));
 	r->cb(r->arg, UPSTREAM_OK, &resp, NULL);
+	return 1;
 }
 
 static void
@@ -427,8 +562,8 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	while ((r = TAILQ_FIRST(&u->done)) != NULL) {
 		TAILQ_REMOVE(&u->done, r, entry);
-		deliver(r);
-		req_free(r);
+		if (deliver(r))
+			req_free(r);
 	}
 }
 
@@ -645,6 +780,16 @@ h1_fail(struct uconn *c, enum upstream_err e, const char *fmt, ...)
 	return -1;
 }
 
+/* The streaming caller dropped the request: h1_parse() returns -1 with
+ * perr UPSTREAM_OK, and the request is freed, the connection closed. */
+static int
+h1_drop(struct uconn *c)
+{
+	c->perr = UPSTREAM_OK;
+	snprintf(c->pwhy, sizeof(c->pwhy), "response dropped by the caller");
+	return -1;
+}
+
 /* Write `r` on `c` (which may still be connecting): RFC 9112 §3, §6. */
 static int
 h1_write(struct uconn *c, struct upstream_req *r)
@@ -689,6 +834,7 @@ h1_start(struct uconn *c, struct upstream_req *r)
 	c->got_status = 0;
 	c->has_clen = c->te_chunked = c->conn_close = c->keep_alive = 0;
 	c->clen = c->remaining = 0;
+	c->perr = UPSTREAM_E_PROTOCOL;
 	if (c->state == CONN_IDLE) {
 		event_del(c->timer);
 		conn_set_state(c, CONN_BUSY);
@@ -834,7 +980,7 @@ h1_field_line(struct uconn *c, const char *line, size_t len)
  * one and with it the body's framing (RFC 9112 §6.3). Returns 1 when the
  * response has no body. */
 static int
-h1_head_done(struct uconn *c)
+h1_head_frame(struct uconn *c)
 {
 	struct upstream_req *r = c->req;
 	size_t max = c->u->cfg.body_max;
@@ -876,23 +1022,53 @@ h1_head_done(struct uconn *c)
 	return 0;
 }
 
-/* Move up to `want` octets of input into the body. */
+/* h1_head_frame(), then a final head goes to a streaming caller. */
+static int
+h1_head_done(struct uconn *c)
+{
+	int rc;
+
+	if ((rc = h1_head_frame(c)) == -1 || !c->got_status)
+		return rc;	/* failed, or an interim head */
+	if (stream_head(c->req) == -1)
+		return h1_drop(c);
+	return rc;
+}
+
+/* Move up to `want` octets of input into the body, or (streaming) to
+ * the caller; a paused caller takes nothing. Returns 1 when octets
+ * moved, 0 when none, -1 on failure. */
 static int
 h1_body(struct uconn *c, struct evbuffer *in, size_t want)
 {
 	struct upstream_req *r = c->req;
+	struct evbuffer_iovec v;
 	size_t n = evbuffer_get_length(in);
 
 	if (n > want)
 		n = want;
-	if (n > c->u->cfg.body_max - r->rbody.len)
+	if (n > c->u->cfg.body_max - r->got)
 		return h1_fail(c, UPSTREAM_E_TOO_BIG, "body over body_max %zu",
 		    c->u->cfg.body_max);
-	if (n > 0 && buf_append(&r->rbody, evbuffer_pullup(in, (ssize_t)n),
+	if (n == 0)
+		return 0;
+	if (r->streaming) {
+		if (r->paused)
+			return 0;
+		/* the first segment as it lies: no copy */
+		if (evbuffer_peek(in, (ssize_t)n, NULL, &v, 1) < 1)
+			return h1_fail(c, UPSTREAM_E_PROTOCOL, "input");
+		if (v.iov_len < n)
+			n = v.iov_len;
+		if (stream_body(r, v.iov_base, n) == -1)
+			return h1_drop(c);
+		stream_timer(r);
+	} else if (buf_append(&r->rbody, evbuffer_pullup(in, (ssize_t)n),
 	    n) == -1)
 		return h1_fail(c, UPSTREAM_E_PROTOCOL, "out of memory");
 	evbuffer_drain(in, n);
-	return (int)(n > 0);
+	r->got += n;
+	return 1;
 }
 
 /* "1a;ext=v" (RFC 9112 §7.1); at most 16 hex digits. */
@@ -944,7 +1120,7 @@ h1_parse(struct uconn *c, struct evbuffer *in)
 				return -1;
 			if (rc == 0)
 				return 0;
-			c->remaining = c->clen - c->req->rbody.len;
+			c->remaining = c->clen - c->req->got;
 			if (c->ps == P_BODY && c->remaining == 0)
 				return 1;
 			if (c->ps == P_CHUNK_DATA && c->remaining == 0)
@@ -987,7 +1163,7 @@ h1_parse(struct uconn *c, struct evbuffer *in)
 		case P_CHUNK_SIZE:
 			if ((rc = h1_chunk_size(c, line, len, &size)) == -1)
 				break;
-			if (size > cfg->body_max - c->req->rbody.len) {
+			if (size > cfg->body_max - c->req->got) {
 				rc = h1_fail(c, UPSTREAM_E_TOO_BIG,
 				    "chunked body over body_max %zu",
 				    cfg->body_max);
@@ -998,7 +1174,7 @@ h1_parse(struct uconn *c, struct evbuffer *in)
 				c->head_len = 0;
 				c->ps = P_TRAILER;
 			} else {
-				c->clen = c->req->rbody.len + size;
+				c->clen = c->req->got + size;
 				c->remaining = size;
 				c->ps = P_CHUNK_DATA;
 			}
@@ -1037,6 +1213,8 @@ h1_idle(struct uconn *c)
 	struct upstream *u = c->u;
 
 	conn_set_state(c, CONN_IDLE);
+	/* a streaming caller may have paused at the last octet */
+	bufferevent_enable(c->bev, EV_READ);
 	/* most recently used first: the others may time out */
 	TAILQ_REMOVE(&u->conns, c, entry);
 	TAILQ_INSERT_HEAD(&u->conns, c, entry);
@@ -1059,9 +1237,18 @@ h1_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	c->got_octet = 1;
-	if ((rc = h1_parse(c, in)) == 0)
+	if ((rc = h1_parse(c, in)) == 0) {
+		/* paused: TCP holds the AS back until upstream_pause(r, 0) */
+		if (r->streaming && r->paused)
+			bufferevent_disable(bev, EV_READ);
 		return;
+	}
 	c->req = NULL;
+	if (rc == -1 && c->perr == UPSTREAM_OK) {
+		req_free(r);
+		conn_close(c, UPSTREAM_E_PROTOCOL, c->pwhy);
+		return;
+	}
 	if (rc == -1) {
 		log_debug("upstream: %s#%llu: %s", c->u->peer,
 		    (unsigned long long)c->id, c->pwhy);
@@ -1210,6 +1397,16 @@ h2_fail_stream(struct uconn *c, struct upstream_req *r, enum upstream_err e,
 	finish(r, e, "%s", why);
 }
 
+/* A streaming caller dropped `r`: the stream is reset, `r` freed. */
+static void
+h2_drop(struct uconn *c, struct upstream_req *r)
+{
+	h2_detach(c, r);
+	nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id,
+	    NGHTTP2_CANCEL);
+	req_free(r);
+}
+
 /* No new streams on `c`: the next request opens another connection. */
 static void
 h2_drain(struct uconn *c)
@@ -1320,6 +1517,16 @@ h2_frame_recv_cb(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 		h2_drain(c);
 		return 0;
 	case NGHTTP2_HEADERS:
+		/* a final head (not 1xx, not trailers) for a streaming
+		 * caller */
+		if (f->headers.cat == NGHTTP2_HCAT_RESPONSE &&
+		    (r = h2_find(c, f->hd.stream_id)) != NULL &&
+		    r->streaming && r->status >= 200 &&
+		    stream_head(r) == -1) {
+			h2_drop(c, r);
+			return 0;
+		}
+		break;
 	case NGHTTP2_DATA:
 		break;
 	default:
@@ -1345,16 +1552,41 @@ h2_data_chunk_cb(nghttp2_session *s, uint8_t flags, int32_t id,
 	struct uconn *c = arg;
 	struct upstream_req *r;
 
-	(void)s;
 	(void)flags;
-	if ((r = h2_find(c, id)) == NULL)
+	/*
+	 * No automatic WINDOW_UPDATE (h2_session_new): the connection's
+	 * window comes back at once, so that one paused stream does not
+	 * stop the others; a stream's when its octets are buffered or
+	 * taken by a streaming caller — not while that caller is paused.
+	 */
+	(void)nghttp2_session_consume_connection(s, len);
+	if ((r = h2_find(c, id)) == NULL) {
+		(void)nghttp2_session_consume_stream(s, id, len);
 		return 0;
-	if (len > c->u->cfg.body_max - r->rbody.len) {
+	}
+	if (len > c->u->cfg.body_max - r->got) {
 		h2_fail_stream(c, r, UPSTREAM_E_TOO_BIG, "body over body_max");
 		return 0;
 	}
-	if (buf_append(&r->rbody, data, len) == -1)
+	r->got += len;
+	if (r->streaming && r->head_done) {
+		stream_timer(r);
+		if (!r->paused && r->given == r->rbody.len) {
+			if (stream_body(r, data, len) == -1) {
+				h2_drop(c, r);
+				return 0;
+			}
+			(void)nghttp2_session_consume_stream(s, id, len);
+			return 0;
+		}
+		/* held until resumed: at most the stream's window */
+	}
+	if (buf_append(&r->rbody, data, len) == -1) {
 		h2_fail_stream(c, r, UPSTREAM_E_PROTOCOL, "out of memory");
+		return 0;
+	}
+	if (!r->streaming || !r->head_done)
+		(void)nghttp2_session_consume_stream(s, id, len);
 	return 0;
 }
 
@@ -1369,8 +1601,9 @@ h2_stream_close_cb(nghttp2_session *s, int32_t id, uint32_t code, void *arg)
 		return 0;
 	h2_detach(c, r);
 	/* REFUSED_STREAM (or above a GOAWAY's last id): the AS did not
-	 * process it (RFC 9113 §8.7), any method may go again */
-	if (code == NGHTTP2_REFUSED_STREAM) {
+	 * process it (RFC 9113 §8.7), any method may go again — unless a
+	 * streaming caller has its head already */
+	if (code == NGHTTP2_REFUSED_STREAM && !r->head_done) {
 		log_debug("upstream: %s#%llu: stream %d refused: requeued",
 		    c->u->peer, (unsigned long long)c->id, id);
 		requeue(r);
@@ -1575,6 +1808,7 @@ h2_session_new(struct uconn *c)
 {
 	const struct upstream_cfg *cfg = &c->u->cfg;
 	nghttp2_session_callbacks *cbs;
+	nghttp2_option *opt;
 	nghttp2_settings_entry iv[3];
 	uint32_t window;
 	int rv;
@@ -1593,7 +1827,14 @@ h2_session_new(struct uconn *c)
 	    h2_stream_close_cb);
 	nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs,
 	    h2_not_send_cb);
-	rv = nghttp2_session_client_new(&c->h2, cbs, c);
+	if (nghttp2_option_new(&opt) != 0) {
+		nghttp2_session_callbacks_del(cbs);
+		return -1;
+	}
+	/* windows come back as octets are taken: h2_data_chunk_cb() */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
+	rv = nghttp2_session_client_new2(&c->h2, cbs, c, opt);
+	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cbs);
 	if (rv != 0) {
 		c->h2 = NULL;
@@ -1609,7 +1850,9 @@ h2_session_new(struct uconn *c)
 	iv[1].value = (uint32_t)(cfg->head_max > UINT32_MAX ? UINT32_MAX :
 	    cfg->head_max);
 	iv[2].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
-	iv[2].value = window;
+	/* a stream's window bounds what a paused streaming caller holds */
+	iv[2].value = window < H2_STREAM_WINDOW_MAX ? window :
+	    H2_STREAM_WINDOW_MAX;
 	/* nghttp2 writes the client preface before this SETTINGS */
 	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
 	    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
@@ -1789,6 +2032,7 @@ upstream_new(struct event_base *base, const struct upstream_cfg *cfg,
 	TAILQ_INIT(&u->dead);
 	TAILQ_INIT(&u->queue);
 	TAILQ_INIT(&u->done);
+	TAILQ_INIT(&u->held);
 	if ((u->kick = event_new(base, -1, 0, kick_cb, u)) == NULL) {
 		snprintf(err, errlen, "upstream: out of memory");
 		free(u);
@@ -1812,11 +2056,17 @@ upstream_free(struct upstream *u)
 	while ((c = TAILQ_FIRST(&u->conns)) != NULL)
 		conn_close(c, UPSTREAM_E_SHUTDOWN, "upstream closed");
 	fail_queue(u, UPSTREAM_E_SHUTDOWN, "upstream closed");
+	/* held streaming bodies are given now, pause or not */
+	while ((r = TAILQ_FIRST(&u->held)) != NULL) {
+		TAILQ_REMOVE(&u->held, r, entry);
+		r->state = REQ_DONE;
+		TAILQ_INSERT_TAIL(&u->done, r, entry);
+	}
 	/* outcomes known but not yet delivered keep them; the rest say
 	 * SHUTDOWN; a callback may cancel another (it leaves `done`) */
 	while ((r = TAILQ_FIRST(&u->done)) != NULL) {
 		TAILQ_REMOVE(&u->done, r, entry);
-		deliver(r);
+		(void)deliver(r);	/* freeing: never held */
 		req_free(r);
 	}
 	while ((c = TAILQ_FIRST(&u->dead)) != NULL) {
@@ -1870,11 +2120,52 @@ req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-struct upstream_req *
-upstream_request(struct upstream *u, const char *method, const char *target,
+/* A streaming request resumed: go on where it stopped. */
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_req *r = arg;
+	struct upstream *u = r->u;
+	struct uconn *c = r->conn;
+	size_t n = 0;
+
+	(void)fd;
+	(void)what;
+	if (r->paused)
+		return;
+	if (r->state == REQ_HELD) {
+		TAILQ_REMOVE(&u->held, r, entry);
+		r->state = REQ_DONE;
+		TAILQ_INSERT_TAIL(&u->done, r, entry);
+		kick(u);
+		return;
+	}
+	if (r->state != REQ_ACTIVE || c == NULL || c->state == CONN_CLOSED)
+		return;
+	if (r->head_done)
+		stream_timer(r);
+	if (!u->cfg.h2) {
+		if (c->req != r)
+			return;
+		bufferevent_enable(c->bev, EV_READ);
+		/* what was read before the pause */
+		h1_read_cb(c->bev, c);
+		return;
+	}
+	if (stream_flush(r, &n) == -1)
+		h2_drop(c, r);
+	else if (n > 0)
+		(void)nghttp2_session_consume_stream(c->h2, r->stream_id, n);
+	h2_send(c);
+	if (c->state != CONN_CLOSED)
+		h2_settle(c);
+}
+
+static struct upstream_req *
+request_new(struct upstream *u, const char *method, const char *target,
     const char *host, const char *const *names, const char *const *values,
-    size_t nheaders, const uint8_t *body, size_t len, upstream_cb cb,
-    void *arg)
+    size_t nheaders, const uint8_t *body, size_t len,
+    const struct upstream_stream *st, upstream_cb cb, void *arg)
 {
 	struct upstream_req *r;
 	struct timeval tv;
@@ -1928,6 +2219,12 @@ upstream_request(struct upstream *u, const char *method, const char *target,
 	}
 	if ((r->timer = evtimer_new(u->base, req_timeout_cb, r)) == NULL)
 		goto nomem;
+	if (st != NULL) {
+		r->st = *st;
+		r->streaming = 1;
+		if ((r->wake = event_new(u->base, -1, 0, wake_cb, r)) == NULL)
+			goto nomem;
+	}
 	ms_tv(u->cfg.response_timeout_ms, &tv);
 	evtimer_add(r->timer, &tv);
 
@@ -1947,6 +2244,54 @@ nomem:
 	return NULL;
 }
 
+struct upstream_req *
+upstream_request(struct upstream *u, const char *method, const char *target,
+    const char *host, const char *const *names, const char *const *values,
+    size_t nheaders, const uint8_t *body, size_t len, upstream_cb cb,
+    void *arg)
+{
+	return request_new(u, method, target, host, names, values, nheaders,
+	    body, len, NULL, cb, arg);
+}
+
+struct upstream_req *
+upstream_request_stream(struct upstream *u, const char *method,
+    const char *target, const char *host, const char *const *names,
+    const char *const *values, size_t nheaders, const uint8_t *body,
+    size_t len, const struct upstream_stream *st, upstream_cb cb, void *arg)
+{
+	if (st == NULL || st->head == NULL || st->body == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return request_new(u, method, target, host, names, values, nheaders,
+	    body, len, st, cb, arg);
+}
+
+void
+upstream_pause(struct upstream_req *r, int paused)
+{
+	struct uconn *c;
+
+	if (r == NULL || !r->streaming || r->delivering)
+		return;
+	paused = paused != 0;
+	if (r->paused == paused)
+		return;
+	r->paused = paused;
+	if (!paused) {
+		event_active(r->wake, 0, 0);
+		return;
+	}
+	if (r->head_done)
+		event_del(r->timer);
+	c = r->conn;
+	if (!r->u->cfg.h2 && r->head_done && r->state == REQ_ACTIVE &&
+	    c != NULL &&
+	    c->req == r && c->state != CONN_CLOSED)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
 void
 upstream_cancel(struct upstream_req *r)
 {
@@ -1955,11 +2300,19 @@ upstream_cancel(struct upstream_req *r)
 
 	if (r == NULL || r->delivering)
 		return;
+	if (r->in_cb) {
+		/* inside head() or body(): dropped when it returns */
+		r->cancelled = 1;
+		return;
+	}
 	u = r->u;
 	c = r->conn;
 	switch (r->state) {
 	case REQ_QUEUED:
 		queue_remove(r);
+		break;
+	case REQ_HELD:
+		TAILQ_REMOVE(&u->held, r, entry);
 		break;
 	case REQ_DONE:
 		TAILQ_REMOVE(&u->done, r, entry);

@@ -9,7 +9,10 @@
  * Each request gets exactly one callback: the complete response (status,
  * header fields, body), or an error saying which of the AP's answers fits
  * (502 could not connect / broken answer / too large, 504 no answer in
- * time, 503 too many requests queued).
+ * time, 503 too many requests queued). A streaming request
+ * (upstream_request_stream()) gets the head and the body pieces as they
+ * arrive first, with back-pressure (upstream_pause()), and the same one
+ * callback at the end.
  *
  * HTTP/1.1: one request per connection at a time (no pipelining), at most
  * `max_conns` connections; requests beyond wait in a FIFO queue of at most
@@ -149,6 +152,60 @@ struct upstream_req *upstream_request(struct upstream *u, const char *method,
 		    const char *const *names, const char *const *values,
 		    size_t nheaders, const uint8_t *body, size_t len,
 		    upstream_cb cb, void *arg);
+
+/*
+ * Streaming (optional, per request: upstream_request_stream()): the
+ * response is handed over as it arrives instead of whole.
+ *
+ *  - head(arg, resp): once, when the final head is in (status and fields
+ *    as for a buffered response; `resp->body` is "" and `body_len` 0);
+ *  - body(arg, data, len): for each piece of the body, in order, `len` >
+ *    0, `data` valid during the call only;
+ *  - then the request's upstream_cb exactly once, as for a buffered
+ *    request: UPSTREAM_OK (with `resp` holding the head again and an
+ *    empty body) when the body is complete, or an error — which, after
+ *    head() ran, means the body is cut short (body_max passed, the AS
+ *    closed or reset, a timeout): the caller must abort what it passed on.
+ *
+ * head() and body() run from the loop, inside this module's reading of
+ * the connection (never from upstream_request()); they return 0 to go
+ * on, or -1 to drop the request — as if upstream_cancel() were called:
+ * no more callbacks, the upstream_cb included. Inside them the only
+ * upstream calls allowed are upstream_pause() and upstream_cancel() of
+ * their own request.
+ *
+ * Back-pressure: upstream_pause(r, 1) stops body() calls until
+ * upstream_pause(r, 0). HTTP/1.1 stops reading the connection (the AS
+ * meets TCP's flow control); h2c stops giving the stream's flow-control
+ * window back (the AS may send at most one window more, held here) while
+ * other streams go on. While paused the response timeout does not run
+ * (the reader is the slow one); after the head it counts from the last
+ * body octet read rather than from the start. body_max holds as for a
+ * buffered request (UPSTREAM_E_TOO_BIG, possibly after head()).
+ */
+struct upstream_stream {
+	int	(*head)(void *arg, const struct upstream_resp *resp);
+	int	(*body)(void *arg, const uint8_t *data, size_t len);
+};
+
+/*
+ * upstream_request() in streaming mode: `st` (copied) says where the
+ * response goes; `cb` completes it. Same arguments, errors and handle
+ * otherwise.
+ */
+struct upstream_req *upstream_request_stream(struct upstream *u,
+		    const char *method, const char *target, const char *host,
+		    const char *const *names, const char *const *values,
+		    size_t nheaders, const uint8_t *body, size_t len,
+		    const struct upstream_stream *st, upstream_cb cb,
+		    void *arg);
+
+/*
+ * Pause (`paused` 1) or resume (0) the body() calls of a streaming
+ * request; a resumed request goes on from the loop, never from inside
+ * this call. No effect on a buffered request or NULL.
+ */
+void		 upstream_pause(struct upstream_req *r, int paused);
 
 /* Forget a pending request: its callback will not run (an HTTP/1.1
  * connection it was using, or being opened for it, is closed; an HTTP/2

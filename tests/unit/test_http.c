@@ -7,7 +7,12 @@
  * client that never reads, adopt() over a socketpair, abort callbacks and
  * API misuse; HTTP/2 in cleartext with nghttp and h2load (nghttp2-client)
  * as child processes: prior knowledge and Upgrade, GET and PUT, answers
- * given out of order, 413 and 431 per stream, many concurrent streams.
+ * given out of order, 413 and 431 per stream, many concurrent streams;
+ * streamed responses (http_respond_begin/write/end/abort): known length,
+ * chunked, HTTP/1.0 close-delimited, HEAD and 204, an abort mid-body,
+ * pipelined order both ways, a slow reader holding the producer through
+ * the drain callback, and the same on HTTP/2 (a reset stream, a client
+ * window kept shut).
  *
  * One event_base per test; the loop runs with EVLOOP_ONCE until a
  * condition holds or a deadline passes (no sleeps). Raw clients are
@@ -1740,6 +1745,8 @@ struct h2c {
 	uint32_t	 err[8];
 	int		 goaway;
 	int		 eof;
+	int		 consume;	/* manual windows: give back as read */
+	int		 want;		/* stream index a test waits on */
 };
 
 static ssize_t
@@ -1780,11 +1787,12 @@ h2c_data_cb(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *data,
 {
 	struct h2c *h = arg;
 
-	(void)s;
 	(void)flags;
 	(void)data;
 	if (id / 2 < 8)
 		h->data[id / 2] += len;
+	if (h->consume)
+		ck_assert_int_eq(nghttp2_session_consume(s, id, len), 0);
 	return 0;
 }
 
@@ -2021,6 +2029,561 @@ START_TEST(test_h2_flow_control)
 }
 END_TEST
 
+/* =========================================================================
+ * Streamed responses (http_respond_begin / write / end / abort)
+ * ========================================================================= */
+
+/* Has the client got `n` octets or more? */
+struct want_in {
+	struct tc	*t;
+	size_t		 n;
+};
+
+static int
+in_at_least(void *arg)
+{
+	struct want_in *w = arg;
+
+	return w->t->in.len >= w->n;
+}
+
+static void
+wait_in(struct tc *t, size_t n)
+{
+	struct want_in w = { t, n };
+
+	ck_assert_msg(test_run_until(base, in_at_least, &w, WAIT_MS),
+	    "%zu octets in, wanted %zu", t->in.len, n);
+}
+
+/* The octets after the head of the first response in t->in. */
+static size_t
+body_at(struct tc *t)
+{
+	const char *p = memmem(t->in.data, t->in.len, "\r\n\r\n", 4);
+
+	ck_assert_ptr_nonnull(p);
+	return (size_t)(p - (const char *)t->in.data) + 4;
+}
+
+/*
+ * Decode the chunked body at t->in[at..): its octets into `out` (at most
+ * `max`), their count in `*len`. Returns the offset after the last chunk
+ * (and its empty trailer), or 0 when incomplete.
+ */
+static size_t
+dechunk(struct tc *t, size_t at, uint8_t *out, size_t max, size_t *len)
+{
+	const char *p = (const char *)t->in.data;
+	char *end;
+	unsigned long n;
+
+	*len = 0;
+	for (;;) {
+		if (at >= t->in.len || memmem(p + at, t->in.len - at, "\r\n",
+		    2) == NULL)
+			return 0;
+		n = strtoul(p + at, &end, 16);
+		ck_assert_msg(end[0] == '\r' && end[1] == '\n', "bad chunk "
+		    "line at %zu", at);
+		at = (size_t)(end - p) + 2;
+		if (t->in.len - at < n + 2)
+			return 0;
+		if (n == 0) {
+			ck_assert(memcmp(p + at, "\r\n", 2) == 0);
+			return at + 2;
+		}
+		ck_assert_uint_le(*len + n, max);
+		memcpy(out + *len, p + at, n);
+		*len += n;
+		ck_assert_msg(memcmp(p + at + n, "\r\n", 2) == 0,
+		    "chunk data not followed by CRLF");
+		at += n + 2;
+	}
+}
+
+/* Known length: the head and the first octets reach the client before
+ * the body is complete; the layer holds the caller to the length. */
+START_TEST(test_stream_length)
+{
+	struct http_req *r;
+	struct tc t;
+	size_t at;
+
+	start(NULL);
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "GET /s HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	/* misuse before the head */
+	ck_assert_int_eq(http_respond_write(r, "x", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_respond_end(r), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_respond_begin(r, 99, NULL, 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, -2), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_resp_header(r, "X-S", "1"), 0);
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 10), 0);
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 10), -1);
+	ck_assert_int_eq(errno, EALREADY);
+	ck_assert_int_eq(http_respond(r, 200, NULL, "x", 1), -1);
+	ck_assert_int_eq(errno, EALREADY);
+	ck_assert_int_eq(http_req_alive(r), 1);
+	ck_assert_int_ge(http_respond_write(r, "hello", 5), 0);
+	/* the client has the head and half the body: streamed */
+	wait_in(&t, 5);
+	at = body_at(&t);
+	wait_in(&t, at + 5);
+	ck_assert(memcmp(t.in.data + at, "hello", 5) == 0);
+	ck_assert_int_eq(http_respond_write(r, "world!", 6), -1);
+	ck_assert_int_eq(errno, EINVAL);	/* over the length */
+	ck_assert_int_ge(http_respond_write(r, "world", 5), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	ck_assert_int_eq(http_respond_end(r), -1);
+	ck_assert_int_eq(errno, EALREADY);
+	ck_assert_int_eq(http_respond_write(r, "x", 1), -1);
+	ck_assert_int_eq(errno, EALREADY);
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	assert_common(&resp);
+	ck_assert_str_eq(resp_header(&resp, "Content-Length"), "10");
+	ck_assert_ptr_null(resp_header(&resp, "Transfer-Encoding"));
+	ck_assert_str_eq(resp_header(&resp, "X-S"), "1");
+	ck_assert_str_eq(resp.body, "helloworld");
+	release_held();
+
+	/* ended short of its length: aborted, the connection closes */
+	tc_sends(&t, "GET /short HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 10), 0);
+	ck_assert_int_ge(http_respond_write(r, "abc", 3), 0);
+	ck_assert_int_eq(http_respond_end(r), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	tc_wait_eof(&t);
+	ck_assert_int_eq(app.aborted, 0);
+	ck_assert(log_has("3 of 10 octets written: aborted"));
+	tc_close(&t);
+	release_held();
+}
+END_TEST
+
+/* Unknown length: chunked on HTTP/1.1 (the connection goes on), the
+ * end of the connection on HTTP/1.0. */
+START_TEST(test_stream_chunked)
+{
+	static const char want[] = "3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n";
+	static uint8_t body[64];
+	struct http_req *r;
+	struct tc t;
+	size_t at, len;
+
+	start(NULL);
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "GET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, -1), 0);
+	ck_assert_int_ge(http_respond_write(r, "abc", 3), 0);
+	ck_assert_int_ge(http_respond_write(r, "", 0), 0);	/* no chunk */
+	ck_assert_int_ge(http_respond_write(r, "defgh", 5), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	wait_in(&t, 4);
+	at = body_at(&t);
+	wait_in(&t, at + strlen(want));
+	ck_assert_uint_eq(t.in.len, at + strlen(want));
+	ck_assert(memcmp(t.in.data + at, want, strlen(want)) == 0);
+	ck_assert_uint_eq(dechunk(&t, at, body, sizeof(body), &len),
+	    t.in.len);
+	ck_assert_uint_eq(len, 8);
+	ck_assert(tc_parse(&t, 1, &resp));	/* the head only */
+	ck_assert_str_eq(resp_header(&resp, "Transfer-Encoding"), "chunked");
+	ck_assert_ptr_null(resp_header(&resp, "Content-Length"));
+	ck_assert_ptr_null(resp_header(&resp, "Connection"));
+	release_held();
+	/* kept alive */
+	t.pos = t.in.len;
+	app.hold = 0;
+	tc_sends(&t, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_str_eq(resp.body, "GET /next HTTP/1.1");
+	tc_close(&t);
+
+	/* HTTP/1.0: no chunked coding; the end of the body is the end */
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "GET /c10 HTTP/1.0\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, -1), 0);
+	ck_assert_int_ge(http_respond_write(r, "abc", 3), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	tc_wait_eof(&t);
+	at = body_at(&t);
+	ck_assert_uint_eq(t.in.len, at + 3);
+	ck_assert(memcmp(t.in.data + at, "abc", 3) == 0);
+	ck_assert(tc_parse(&t, 1, &resp));
+	ck_assert_ptr_null(resp_header(&resp, "Transfer-Encoding"));
+	ck_assert_ptr_null(resp_header(&resp, "Content-Length"));
+	ck_assert_str_eq(resp_header(&resp, "Connection"), "close");
+	tc_close(&t);
+	release_held();
+}
+END_TEST
+
+/* HEAD: the length announced, no body; 204: neither. */
+START_TEST(test_stream_head)
+{
+	struct http_req *r;
+	struct tc t;
+
+	start(NULL);
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 1234), 0);
+	ck_assert_int_ge(http_respond_write(r, big, 1000), 0);
+	ck_assert_int_ge(http_respond_write(r, big, 234), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	tc_recv_head(&t, 1, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(resp_header(&resp, "Content-Length"), "1234");
+	release_held();
+
+	tc_sends(&t, "GET /status/204 HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 204, NULL, 5), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_respond_begin(r, 204, NULL, -1), 0);
+	ck_assert_int_eq(http_respond_write(r, "x", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 204);
+	ck_assert_ptr_null(resp_header(&resp, "Content-Length"));
+	ck_assert_ptr_null(resp_header(&resp, "Transfer-Encoding"));
+	release_held();
+
+	/* nothing leaked into the stream: the next answer parses */
+	app.hold = 0;
+	tc_sends(&t, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_str_eq(resp.body, "GET /after HTTP/1.1");
+	ck_assert_uint_eq(t.pos, t.in.len);
+	tc_close(&t);
+}
+END_TEST
+
+/* Aborted mid-body: what was written arrives, then the connection ends
+ * short of the announced length; the request gets no abort callback. */
+START_TEST(test_stream_abort)
+{
+	struct http_req *r;
+	struct tc t;
+	size_t at;
+
+	start(NULL);
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 100), 0);
+	ck_assert_int_ge(http_respond_write(r, "0123456789", 10), 0);
+	wait_in(&t, 4);
+	at = body_at(&t);
+	wait_in(&t, at + 10);
+	http_respond_abort(r);
+	tc_wait_eof(&t);
+	ck_assert_uint_eq(t.in.len, at + 10);
+	ck_assert_int_eq(http_req_alive(r), 0);
+	ck_assert_int_eq(http_respond_write(r, "x", 1), -1);
+	http_respond_abort(r);	/* no effect */
+	run_for(50);
+	ck_assert_int_eq(app.aborted, 0);
+	ck_assert(log_has("aborted after 10 octets"));
+	tc_close(&t);
+	release_held();
+}
+END_TEST
+
+/* Pipelined: a later answer waits for the streamed one to end, and a
+ * streamed answer waits for the earlier ones. */
+START_TEST(test_stream_pipelined)
+{
+	struct http_req *a, *b, *c;
+	struct tc t;
+	size_t at;
+
+	start(NULL);
+	app.hold = 1;
+	tc_open(&t);
+	tc_sends(&t, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+	    "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"
+	    "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(3);
+	a = app.held[0];
+	b = app.held[1];
+	c = app.held[2];
+	/* the third streams first: nothing may go out before /1 and /2 */
+	ck_assert_int_eq(http_respond_begin(c, 200, NULL, 5), 0);
+	ck_assert_int_ge(http_respond_write(c, "third", 5), 0);
+	ck_assert_int_eq(http_respond_end(c), 0);
+	/* /1 streams; /2 answered whole meanwhile */
+	ck_assert_int_eq(http_respond_begin(a, 200, NULL, 6), 0);
+	ck_assert_int_ge(http_respond_write(a, "fir", 3), 0);
+	ck_assert_int_eq(http_respond(b, 200, NULL, "second", 6), 0);
+	wait_in(&t, 4);
+	at = body_at(&t);
+	wait_in(&t, at + 3);
+	run_for(100);
+	ck_assert_uint_eq(t.in.len, at + 3);	/* /2 and /3 wait */
+	ck_assert_int_ge(http_respond_write(a, "st-", 3), 0);
+	ck_assert_int_eq(http_respond_end(a), 0);
+	tc_recv(&t, &resp);
+	ck_assert_str_eq(resp.body, "first-");
+	tc_recv(&t, &resp);
+	ck_assert_str_eq(resp.body, "second");
+	tc_recv(&t, &resp);
+	ck_assert_str_eq(resp.body, "third");
+	ck_assert_str_eq(resp_header(&resp, "Content-Length"), "5");
+	tc_close(&t);
+	release_held();
+}
+END_TEST
+
+/* A producer that writes while the output allows and waits for the drain
+ * callback otherwise. */
+struct producer {
+	struct http_req	*r;
+	const uint8_t	*data;
+	size_t		 total, sent;
+	size_t		 max_queued;
+	int		 drains;
+	int		 done;
+};
+
+static void	produce(struct producer *);
+
+static void
+producer_drained(struct http_req *r, void *arg)
+{
+	struct producer *p = arg;
+
+	ck_assert_ptr_eq(r, p->r);
+	p->drains++;
+	produce(p);
+}
+
+static void
+produce(struct producer *p)
+{
+	ssize_t q;
+	size_t n;
+
+	while (p->sent < p->total) {
+		n = p->total - p->sent < 16384 ? p->total - p->sent : 16384;
+		q = http_respond_write(p->r, p->data + p->sent, n);
+		ck_assert_int_ge(q, 0);
+		p->sent += n;
+		if ((size_t)q > p->max_queued)
+			p->max_queued = (size_t)q;
+		if ((size_t)q > HTTP_OUT_LOWAT) {
+			http_respond_on_drain(p->r, producer_drained, p);
+			return;
+		}
+	}
+	ck_assert_int_eq(http_respond_end(p->r), 0);
+	p->done = 1;
+}
+
+static int
+producer_done(void *arg)
+{
+	return ((struct producer *)arg)->done;
+}
+
+/* A slow reader: the producer waits on the drain callback, the queued
+ * output stays near the watermark, the body arrives whole and in order. */
+START_TEST(test_stream_backpressure)
+{
+	static uint8_t pattern[4 << 20], got_body[4 << 20];
+	struct producer p;
+	struct tc t;
+	size_t at, len, i;
+	int d0;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i % 251);
+	start(NULL);
+	app.hold = 1;
+	tc_open_opt(&t, 0, 4096);	/* not reading for now */
+	tc_sends(&t, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+	wait_held(1);
+	memset(&p, 0, sizeof(p));
+	p.r = app.held[0];
+	p.data = pattern;
+	p.total = sizeof(pattern);
+	ck_assert_int_eq(http_respond_begin(p.r, 200, NULL, -1), 0);
+	produce(&p);
+	/* the kernel takes what it can; then the producer is held */
+	run_for(300);
+	d0 = p.drains;
+	run_for(300);
+	ck_assert_int_eq(p.drains, d0);
+	ck_assert_int_eq(p.done, 0);
+	ck_assert_uint_lt(p.sent, p.total);
+	/* the reader wakes up */
+	event_add(t.rev, NULL);
+	ck_assert_msg(test_run_until(base, producer_done, &p, 4 * WAIT_MS),
+	    "producer not done: %zu of %zu", p.sent, p.total);
+	ck_assert_int_gt(p.drains, 0);
+	/* never much more than the watermark and one write */
+	ck_assert_uint_le(p.max_queued, HTTP_OUT_LOWAT + 16384 + 64);
+	wait_in(&t, 4);
+	at = body_at(&t);
+	for (i = 0; i < 1000 && dechunk(&t, at, got_body, sizeof(got_body),
+	    &len) == 0; i++)
+		run_for(20);
+	ck_assert_uint_eq(len, sizeof(pattern));
+	ck_assert(memcmp(got_body, pattern, len) == 0);
+	tc_close(&t);
+	release_held();
+}
+END_TEST
+
+static int
+h2c_status_1(void *arg)
+{
+	return ((struct h2c *)arg)->status[0] != 0;
+}
+
+static int
+h2c_closed_want(void *arg)
+{
+	struct h2c *h = arg;
+
+	return h->closed[h->want];
+}
+
+/* HEAD `path`. */
+static int32_t
+h2c_head(struct h2c *h, const char *path)
+{
+	nghttp2_nv nv[] = { NV(":method", "HEAD"), NV(":scheme", "http"),
+	    NV(":path", "/"), NV(":authority", "h") };
+	int32_t id;
+
+	nv[2].value = (uint8_t *)(uintptr_t)path;
+	nv[2].valuelen = strlen(path);
+	id = nghttp2_submit_request(h->s, NULL, nv, 4, NULL, NULL);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(nghttp2_session_send(h->s), 0);
+	return id;
+}
+
+/* HTTP/2: the head before the body is complete, DATA as written, the
+ * stream ends with the body; an abort resets only its stream; HEAD has
+ * no DATA; a client window that stays shut holds the producer. */
+START_TEST(test_stream_h2)
+{
+	static uint8_t pattern[300000];
+	struct http_req *r;
+	struct producer p;
+	struct h2c h;
+	size_t i;
+	int d0;
+
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i % 251);
+	start(NULL);
+	app.hold = 1;
+	h2c_open(&h);
+	ck_assert_int_eq(h2c_request_path(&h, "/s1", 0), 1);
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_req_is_h2(r), 1);
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, -1), 0);
+	ck_assert_int_ge(http_respond_write(r, "hello", 5), 0);
+	ck_assert(test_run_until(base, h2c_status_1, &h, WAIT_MS));
+	ck_assert_int_eq(h.status[0], 200);
+	ck_assert_int_eq(h.closed[0], 0);	/* streaming */
+	ck_assert_int_ge(http_respond_write(r, pattern, 100000), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	h.want = 0;
+	ck_assert(test_run_until(base, h2c_closed_want, &h, WAIT_MS));
+	ck_assert_uint_eq(h.data[0], 100005);
+	ck_assert_uint_eq(h.err[0], NGHTTP2_NO_ERROR);
+	release_held();
+
+	/* aborted: RST_STREAM(INTERNAL_ERROR), the connection goes on */
+	ck_assert_int_eq(h2c_request_path(&h, "/s2", 0), 3);
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 1000), 0);
+	ck_assert_int_ge(http_respond_write(r, "0123456789", 10), 0);
+	http_respond_abort(r);
+	h.want = 1;
+	ck_assert(test_run_until(base, h2c_closed_want, &h, WAIT_MS));
+	ck_assert_uint_eq(h.err[1], NGHTTP2_INTERNAL_ERROR);
+	ck_assert_int_eq(app.aborted, 0);
+	release_held();
+
+	/* HEAD: no DATA, whatever is written */
+	ck_assert_int_eq(h2c_head(&h, "/h"), 5);
+	wait_held(1);
+	r = app.held[0];
+	ck_assert_int_eq(http_respond_begin(r, 200, NULL, 1234), 0);
+	ck_assert_int_ge(http_respond_write(r, pattern, 1234), 0);
+	ck_assert_int_eq(http_respond_end(r), 0);
+	h.want = 2;
+	ck_assert(test_run_until(base, h2c_closed_want, &h, WAIT_MS));
+	ck_assert_int_eq(h.status[2], 200);
+	ck_assert_uint_eq(h.data[2], 0);
+	ck_assert_uint_eq(h.err[2], NGHTTP2_NO_ERROR);
+	release_held();
+	h2c_close(&h);
+
+	/* a window that stays shut: the producer waits for the drain */
+	app.hold = 1;
+	h2c_open_opt(&h, 16384, 1);
+	ck_assert_int_eq(h2c_request_path(&h, "/slow", 0), 1);
+	wait_held(1);
+	memset(&p, 0, sizeof(p));
+	p.r = app.held[0];
+	p.data = pattern;
+	p.total = sizeof(pattern);
+	ck_assert_int_eq(http_respond_begin(p.r, 200, NULL,
+	    (int64_t)sizeof(pattern)), 0);
+	produce(&p);
+	run_for(200);
+	d0 = p.drains;
+	run_for(200);
+	ck_assert_int_eq(p.drains, d0);
+	ck_assert_int_eq(p.done, 0);
+	ck_assert_uint_eq(h.data[0], 16384);
+	/* the client gives its windows back as it reads */
+	h.consume = 1;
+	ck_assert_int_eq(nghttp2_session_consume(h.s, 1, h.data[0]), 0);
+	ck_assert_int_eq(nghttp2_session_send(h.s), 0);
+	ck_assert(test_run_until(base, producer_done, &p, 4 * WAIT_MS));
+	h.want = 0;
+	ck_assert(test_run_until(base, h2c_closed_want, &h, 4 * WAIT_MS));
+	ck_assert_uint_eq(h.data[0], sizeof(pattern));
+	ck_assert_uint_eq(h.err[0], NGHTTP2_NO_ERROR);
+	ck_assert_int_gt(p.drains, 0);
+	h2c_close(&h);
+	release_held();
+}
+END_TEST
+
 Suite *
 suite_http(void)
 {
@@ -2070,6 +2633,18 @@ suite_http(void)
 	tcase_add_test(tc, test_h2_abort);
 	tcase_add_test(tc, test_h2_timeouts);
 	tcase_add_test(tc, test_h2_flow_control);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_stream_length);
+	tcase_add_test(tc, test_stream_chunked);
+	tcase_add_test(tc, test_stream_head);
+	tcase_add_test(tc, test_stream_abort);
+	tcase_add_test(tc, test_stream_pipelined);
+	tcase_add_test(tc, test_stream_backpressure);
+	tcase_add_test(tc, test_stream_h2);
 	suite_add_tcase(s, tc);
 	return s;
 }
