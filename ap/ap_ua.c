@@ -35,6 +35,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -65,6 +66,9 @@
 
 #define FWD_HEADERS_MAX	(UPSTREAM_HEADERS_MAX + 8)
 #define ACCEPT_RETRY_MS	50
+/* Answers announced this small are gathered and sent in one write, like
+ * before streaming: most XCAP documents, and HTTP/2 costs less so. */
+#define GATHER_MAX	(64 * 1024)
 
 #define NAFS_MAX	(1 + AP_EXTRA_NAFS)
 #define REALM_PREFIX	"3GPP-bootstrapping@"
@@ -136,6 +140,9 @@ struct fwd {
 	uint64_t		 start_ms;
 	int			 streaming; /* the AS's head passed on */
 	int			 status;    /* ... with this status */
+	int			 gather;    /* small answer: one write at the end */
+	struct buf		 small;     /* its body (cap: its length) */
+	struct buf		 fields;    /* its fields, "name\0value\0"... */
 	char			 identity[AP_IMPU_MAX];
 	struct dig		 d;
 };
@@ -517,6 +524,8 @@ fwd_free(struct fwd *f)
 		ap_zn_cancel(f->wait);
 	http_req_on_abort(f->req, NULL, NULL);
 	http_req_unref(f->req);
+	buf_clear(&f->small);
+	buf_clear(&f->fields);
 	secret_wipe(f, sizeof(*f));
 	free(f);
 }
@@ -804,13 +813,30 @@ on_up_head(void *arg, const struct upstream_resp *resp)
 	struct fwd *f = arg;
 	struct http_req *r = f->req;
 
+	int64_t len = resp_length(resp);
+	size_t i;
+
+	f->status = resp->status;
+	if (len >= 0 && len <= GATHER_MAX) {
+		/* the fields wait with the body: an error before the end
+		 * is then answered without them */
+		buf_init(&f->small, (size_t)len);
+		buf_init(&f->fields, 2 * UPSTREAM_HEAD_MAX_DEFAULT);
+		for (i = 0; i < resp->nheaders; i++)
+			if (buf_append(&f->fields, resp->names[i],
+			    strlen(resp->names[i]) + 1) != 0 ||
+			    buf_append(&f->fields, resp->values[i],
+			    strlen(resp->values[i]) + 1) != 0)
+				break;
+		f->gather = 1;
+		return 0;
+	}
 	pass_fields(f, resp);
 	/* 24.109 cl. 7: the AP adds Authentication-Info to answers; qop
 	 * "auth" only here (auth-int answers are buffered: forward()) */
 	if (f->d.on)
 		auth_info(f, NULL, 0);
-	if (http_respond_begin(r, resp->status, NULL, resp_length(resp)) !=
-	    0) {
+	if (http_respond_begin(r, resp->status, NULL, len) != 0) {
 		if (errno == EINVAL) {
 			text_answer(r, 502, "the application server's answer "
 			    "cannot be passed on");
@@ -821,7 +847,6 @@ on_up_head(void *arg, const struct upstream_resp *resp)
 		return -1;
 	}
 	f->streaming = 1;
-	f->status = resp->status;
 	return 0;
 }
 
@@ -833,6 +858,20 @@ on_up_body(void *arg, const uint8_t *data, size_t len)
 	struct fwd *f = arg;
 	ssize_t queued;
 
+	if (f->gather) {
+		/* common/upstream holds the AS to its Content-Length */
+		if (buf_append(&f->small, data, len) == 0)
+			return 0;
+		log_event("AP-UPSTREAM-FAIL", "target", http_req_target(f->req),
+		    "status", "502", "reason", "body longer than announced",
+		    (char *)NULL);
+		text_answer(f->req, 502, "the application server's answer "
+		    "cannot be passed on");
+		log_forward(f, 502);
+		f->up = NULL;
+		fwd_free(f);
+		return -1;
+	}
 	if ((queued = http_respond_write(f->req, data, len)) < 0) {
 		if (errno == EINVAL) {
 			/* more than its Content-Length, a body on 204 */
@@ -865,6 +904,30 @@ on_upstream(void *arg, enum upstream_err e, const struct upstream_resp *resp,
 	char st[8], reason[256];
 
 	f->up = NULL;
+	if (e == UPSTREAM_OK && f->gather) {
+		const char *name = (const char *)f->fields.data, *value;
+		const char *end = name + f->fields.len;
+
+		for (; name < end; name = value + strlen(value) + 1) {
+			value = name + strlen(name) + 1;
+			if (!in_list(name, strip_resp) &&
+			    http_resp_header(r, name, value) != 0)
+				log_debug("ua: response field %s not passed on",
+				    name);
+		}
+		if (f->d.on)
+			auth_info(f, NULL, 0);
+		status = f->status;
+		if (http_respond(r, status, NULL, f->small.data, f->small.len) !=
+		    0 && errno == EINVAL) {
+			status = 502;
+			text_answer(r, status, "the application server's answer "
+			    "cannot be passed on");
+		}
+		log_forward(f, status);
+		fwd_free(f);
+		return;
+	}
 	if (e != UPSTREAM_OK && f->streaming) {
 		/* the head is out: the client must see a cut, not an end */
 		status = e == UPSTREAM_E_TIMEOUT ? 504 : 502;
@@ -1266,6 +1329,20 @@ on_resume(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(ua->lis);
 }
 
+/*
+ * Answers leave in pieces (an HTTP/2 HEADERS frame, then DATA as the AS
+ * sends it): without TCP_NODELAY, Nagle holds each small piece until the
+ * client ACKs the last one, which a delayed ACK makes 40 ms.
+ */
+static void
+nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_debug("ua: TCP_NODELAY: %s", strerror(errno));
+}
+
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -1276,6 +1353,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)salen;
 	ap_peer_name(sa, peer, sizeof(peer));
+	nodelay(fd);
 	tls_accept(ua->tls, fd, peer);
 	/* ua.max_conns: new clients wait in the kernel's backlog */
 	if (tls_server_conn_count(ua->tls) >= (size_t)ua->c->ua_max_conns) {
@@ -1369,6 +1447,7 @@ ap_ua_upgrade(struct ap_ua *ua, evutil_socket_t fd, const char *peer,
 		evutil_closesocket(fd);
 		return -1;
 	}
+	nodelay(fd);
 	if ((c = tls_accept(ua->tls, fd, peer)) == NULL) {
 		free(st->head);
 		free(st);
