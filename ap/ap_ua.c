@@ -23,6 +23,12 @@
  *     the body. A failure after the head cuts the client's response
  *     (http_respond_abort). Only Digest auth-int answers are buffered:
  *     their rspauth covers the whole body and goes in a header field.
+ *     Request bodies stream too (the HTTP layer's stream_bodies): the
+ *     handler runs at the end of the head, the identity is checked, and
+ *     only then does the body start (100 Continue) and go to the AS as it
+ *     arrives — the client held back while the AS's connection has over
+ *     UPSTREAM_BODY_LOWAT queued. Digest auth-int requests are read whole
+ *     first: their response covers the body.
  *
  * A client that offers no PSK gets the server certificate instead (when
  * ua.cert_file is set) and then authenticates each request with HTTP
@@ -143,6 +149,9 @@ struct fwd {
 	int			 gather;    /* small answer: one write at the end */
 	struct buf		 small;     /* its body (cap: its length) */
 	struct buf		 fields;    /* its fields, "name\0value\0"... */
+	struct buf		 whole;	/* auth-int: a streamed body read
+					 * whole (ua.body_max) */
+	int			 whole_done;
 	char			 identity[AP_IMPU_MAX];
 	struct dig		 d;
 };
@@ -522,6 +531,10 @@ fwd_free(struct fwd *f)
 {
 	if (f->wait != NULL)
 		ap_zn_cancel(f->wait);
+	/* no more of the client's body for `f` */
+	if (http_req_body_streaming(f->req))
+		(void)http_req_body_read(f->req, NULL, NULL);
+	buf_clear(&f->whole);
 	http_req_on_abort(f->req, NULL, NULL);
 	http_req_unref(f->req);
 	buf_clear(&f->small);
@@ -708,6 +721,18 @@ dig_input(const struct fwd *f, struct digest_input *in, const char *method,
 	}
 }
 
+/* The client's request body when it is at hand: buffered by the HTTP
+ * layer, or read whole here (auth-int); else "". */
+static const uint8_t *
+client_body(const struct fwd *f, size_t *len)
+{
+	if (f->whole_done) {
+		*len = f->whole.len;
+		return f->whole.len > 0 ? f->whole.data : (const uint8_t *)"";
+	}
+	return http_req_body(f->req, len);
+}
+
 /* 1 when the Digest response of `f` is right. */
 static int
 digest_ok(struct fwd *f)
@@ -717,7 +742,7 @@ digest_ok(struct fwd *f)
 	size_t len;
 	int rc;
 
-	body = http_req_body(f->req, &len);
+	body = client_body(f, &len);
 	dig_input(f, &in, http_req_method(f->req), body, len);
 	rc = digest_check(&in, f->d.response);
 	secret_wipe(&in, sizeof(in));
@@ -794,6 +819,83 @@ resp_length(const struct upstream_resp *resp)
 	if (errno != 0 || *end != '\0' || n > INT64_MAX)
 		return -1;
 	return (int64_t)n;
+}
+
+/* The length of the client's body when its head says it (HTTP/1.1
+ * Content-Length, HTTP/2 content-length; both checked against what
+ * comes by the HTTP layer or nghttp2), else -1: sent chunked. */
+static int64_t
+req_length(const struct http_req *r)
+{
+	const char *v = http_req_header(r, "content-length");
+	char *end;
+	unsigned long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n > INT64_MAX)
+		return -1;
+	return (int64_t)n;
+}
+
+/* A piece of the client's body, or its end: to the AS. The client is
+ * held back (pause) while the AS's connection has too much queued. */
+static void
+on_client_body(struct http_req *r, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct fwd *f = arg;
+	ssize_t queued;
+
+	if (f->up == NULL)
+		return;
+	if (data == NULL) {
+		if (upstream_body_end(f->up) != 0)
+			log_debug("ua: %s: request body not ended: %s",
+			    http_req_target(r), strerror(errno));
+		return;
+	}
+	if ((queued = upstream_body_write(f->up, data, len)) < 0) {
+		log_debug("ua: %s: request body not passed on: %s",
+		    http_req_target(r), strerror(errno));
+		upstream_cancel(f->up);
+		f->up = NULL;
+		fwd_answer(f, 502, "the request body cannot be passed on");
+		return;
+	}
+	if ((size_t)queued > UPSTREAM_BODY_LOWAT)
+		http_req_body_pause(r, 1);
+}
+
+/* The AS's connection took the body queued for it: the client goes on. */
+static void
+on_up_drain(void *arg)
+{
+	struct fwd *f = arg;
+
+	http_req_body_pause(f->req, 0);
+}
+
+/* Digest auth-int: the client's body read whole, then the check. */
+static void	digest_request(struct fwd *);
+
+static void
+on_whole_body(struct http_req *r, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct fwd *f = arg;
+
+	(void)r;
+	if (data == NULL) {
+		f->whole_done = 1;
+		digest_request(f);
+		return;
+	}
+	/* the HTTP layer holds the body to ua.body_max (413 beyond) */
+	if (buf_append(&f->whole, data, len) != 0)
+		fwd_answer(f, 503, "out of memory");
 }
 
 static void
@@ -1050,7 +1152,7 @@ forward(struct fwd *f)
 	const char *names[FWD_HEADERS_MAX], *values[FWD_HEADERS_MAX];
 	const char *name, *value;
 	static const struct upstream_stream stream_cbs = { on_up_head,
-	    on_up_body };
+	    on_up_body, on_up_drain };
 	char asserted[AP_IMPU_MAX + 2];
 	struct upstream *up;
 	const uint8_t *body;
@@ -1073,16 +1175,30 @@ forward(struct fwd *f)
 		names[n] = "X-Utstack-Peer-Secret";
 		values[n++] = naf->secret;
 	}
-	body = http_req_body(r, &len);
+	body = client_body(f, &len);
 	up = naf->up2 != NULL && http_req_is_h2(r) ? naf->up2 : naf->up;
 	/* Digest auth-int: rspauth covers the whole answer body (RFC 7616
 	 * §3.5) and goes in Authentication-Info, a header field — so that
-	 * answer is buffered; every other one streams */
+	 * answer is buffered (and its request was read whole for the
+	 * check); every other one streams */
 	if (f->d.on && strcmp(f->d.qop, "auth-int") == 0)
 		f->up = upstream_request(up, http_req_method(r),
 		    http_req_target(r), naf->host, names, values, n, body, len,
 		    on_upstream, f);
-	else
+	else if (http_req_body_streaming(r)) {
+		/* the identity is settled: now the body may come (the 100
+		 * Continue goes) and pass on as it arrives */
+		f->up = upstream_request_source(up, http_req_method(r),
+		    http_req_target(r), naf->host, names, values, n,
+		    req_length(r), &stream_cbs, on_upstream, f);
+		if (f->up != NULL &&
+		    http_req_body_read(r, on_client_body, f) != 0) {
+			upstream_cancel(f->up);
+			f->up = NULL;
+			fwd_answer(f, 503, "the request body cannot be read");
+			return;
+		}
+	} else
 		f->up = upstream_request_stream(up, http_req_method(r),
 		    http_req_target(r), naf->host, names, values, n, body, len,
 		    &stream_cbs, on_upstream, f);
@@ -1197,6 +1313,15 @@ digest_request(struct fwd *f)
 		return;
 	}
 	free(h);
+	/* auth-int covers the body: read it whole before the check (and
+	 * before the nonce is used); this runs again at its end */
+	if (strcmp(f->d.qop, "auth-int") == 0 && http_req_body_streaming(r) &&
+	    !f->whole_done) {
+		buf_init(&f->whole, (size_t)ua->c->ua_body_max + 1);
+		if (http_req_body_read(r, on_whole_body, f) != 0)
+			fwd_answer(f, 503, "the request body cannot be read");
+		return;
+	}
 	if (ap_nonce_take(ua->nonces, f->d.nonce, time(NULL)) != 0) {
 		digest_fail(f, f->d.username, f->d.realm, 401,
 		    "unknown, used or expired nonce");
@@ -1587,6 +1712,7 @@ ap_ua_new(struct event_base *base, const struct ap_conf *c, struct ap_zn *zn,
 	hcfg.body_max = (size_t)c->ua_body_max;
 	hcfg.idle_timeout_ms = (unsigned)c->ua_idle_timeout_ms;
 	hcfg.h2 = 1;
+	hcfg.stream_bodies = 1;
 	if ((ua->http = http_server_new(base, &hcfg, on_request, ua, err,
 	    errlen)) == NULL)
 		goto fail;

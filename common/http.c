@@ -384,6 +384,8 @@ req_free(struct http_req *r)
 	free(r->hdrs);
 	if (r->out != NULL)
 		evbuffer_free(r->out);
+	if (r->bin != NULL)
+		evbuffer_free(r->bin);
 	free(r);
 }
 
@@ -470,7 +472,9 @@ http_req_complete(struct http_req *r)
 		return;
 	}
 	r->state = REQ_READY;
-	r->want_continue = 0;
+	/* a streamed body: the 100 goes when the application reads it */
+	if (!r->bstream)
+		r->want_continue = 0;
 	TAILQ_INSERT_TAIL(&c->ready, r, qentry);
 	r->queued = 1;
 }
@@ -484,7 +488,7 @@ http_req_detach(struct http_req *r)
 	if (c == NULL)
 		return;
 	s = c->srv;
-	if (r->queued) {
+	if (r->queued && !r->on_aborts) {
 		TAILQ_REMOVE(&c->ready, r, qentry);
 		r->queued = 0;
 	}
@@ -497,15 +501,21 @@ http_req_detach(struct http_req *r)
 		evbuffer_free(r->out);
 		r->out = NULL;
 	}
+	if (r->bin != NULL) {
+		evbuffer_free(r->bin);
+		r->bin = NULL;
+	}
+	r->body_cb = NULL;
 	r->conn = NULL;
 	switch (r->state) {
 	case REQ_HANDLER:
 	case REQ_STREAMING:
 		r->state = REQ_GONE;
 		r->drain_cb = NULL;
-		if (r->abort_cb != NULL) {
+		if (r->abort_cb != NULL && !r->on_aborts) {
 			TAILQ_INSERT_TAIL(&s->aborts, r, qentry);
 			r->queued = 1;
+			r->on_aborts = 1;
 			event_active(s->reap, 0, 0);
 		}
 		break;
@@ -628,9 +638,10 @@ run_aborts(struct http_server *s)
 	while ((r = TAILQ_FIRST(&s->aborts)) != NULL) {
 		TAILQ_REMOVE(&s->aborts, r, qentry);
 		r->queued = 0;
+		r->on_aborts = 0;
 		cb = r->abort_cb;
 		r->abort_cb = NULL;
-		if (cb != NULL && r->state == REQ_GONE) {
+		if (cb != NULL && (r->state == REQ_GONE || r->bfailed)) {
 			s->in_cb++;
 			cb(r, r->abort_arg);
 			s->in_cb--;
@@ -768,7 +779,9 @@ h1_write(struct http_conn *c)
 	if (c->cut)
 		return;
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-		if (r->state == REQ_RECEIVING && r->want_continue) {
+		/* a streamed body: when the application starts reading */
+		if (r->want_continue && (r->state == REQ_RECEIVING ||
+		    r->body_cb != NULL)) {
 			evbuffer_add(out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 			r->want_continue = 0;
 			return;
@@ -784,6 +797,10 @@ h1_write(struct http_conn *c)
 			return;
 		c->pending_out -= evbuffer_get_length(r->out);
 		evbuffer_add_buffer(out, r->out);
+		/* answered before its streamed body is all in: the rest is
+		 * read and dropped before the next request */
+		if (c->cur == r && !r->close)
+			return;
 		close = r->close;
 		http_req_detach(r);
 		if (close) {
@@ -793,6 +810,138 @@ h1_write(struct http_conn *c)
 	}
 	if (c->state == CONN_H1_LAST)
 		http_conn_finish(c, "last request answered");
+}
+
+/* ---- streamed request bodies --------------------------------------------- */
+
+/* `r` is answered, or its reader gone: what is held of its streamed body
+ * and what still comes is dropped (HTTP/2: its window given back). */
+static void
+body_drop(struct http_req *r)
+{
+	size_t n;
+
+	if (!r->bstream)
+		return;
+	r->bdiscard = 1;
+	r->body_cb = NULL;
+	if (r->bin != NULL && (n = evbuffer_get_length(r->bin)) > 0) {
+		evbuffer_drain(r->bin, n);
+		if (r->stream_id != 0 && r->conn != NULL)
+			http2_body_consumed(r, n);
+	}
+}
+
+/*
+ * An answer is about to go for `r` before its streamed body is all in.
+ * HTTP/1.1: a client that still waits for its 100 Continue may or may not
+ * send the body — the connection ends after the answer (RFC 9110
+ * §10.1.1); otherwise the rest is read and dropped.
+ */
+static void
+body_answer_early(struct http_req *r)
+{
+	if (!r->bstream || r->bend)
+		return;
+	if (r->stream_id == 0 && r->want_continue)
+		r->close = 1;
+	r->want_continue = 0;
+}
+
+void
+http_req_body_fail(struct http_req *r, int status, const char *why)
+{
+	struct http_conn *c = r->conn;
+	struct http_server *s = c->srv;
+	int app = r->state == REQ_HANDLER || r->state == REQ_STREAMING;
+
+	log_debug("http: %s: request body: %d %s: %s", r->peer, status,
+	    http_reason(status), why);
+	if (r->stream_id == 0) {
+		/* the framing is lost: no more requests on this connection */
+		c->cur = NULL;
+		c->rx_start = 0;
+		c->ps = P_HEAD;
+		if (c->state == CONN_H1 || c->state == CONN_NEW)
+			conn_set_state(c, CONN_H1_LAST);
+	}
+	r->bend = 1;
+	if (app && r->abort_cb != NULL && !r->on_aborts) {
+		r->bfailed = 1;
+		TAILQ_INSERT_TAIL(&s->aborts, r, qentry);
+		r->queued = 1;
+		r->on_aborts = 1;
+		event_active(s->reap, 0, 0);
+	}
+	switch (r->state) {
+	case REQ_READY:
+		TAILQ_REMOVE(&c->ready, r, qentry);
+		r->queued = 0;
+		r->state = REQ_HANDLER;
+		http_req_error(r, status, why);
+		break;
+	case REQ_HANDLER:
+		http_req_error(r, status, why);
+		break;
+	case REQ_STREAMING:
+		http_respond_abort(r);
+		break;
+	default:
+		body_drop(r);
+		break;
+	}
+	conn_poke(c);
+}
+
+/*
+ * Give the readers of streamed bodies what is held, a piece at a time,
+ * then the end. Returns how many calls ran.
+ */
+static int
+run_bodies(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	struct http_req *r;
+	http_body_cb cb;
+	uint8_t piece[16384];
+	size_t n;
+	int k = 0;
+
+again:
+	TAILQ_FOREACH(r, &c->reqs, entry) {
+		if (!r->bstream || r->body_cb == NULL || r->bpaused ||
+		    r->bdone || r->bdiscard || (r->state != REQ_HANDLER &&
+		    r->state != REQ_STREAMING))
+			continue;
+		n = r->bin != NULL ? evbuffer_get_length(r->bin) : 0;
+		if (n == 0 && !r->bend)
+			continue;
+		cb = r->body_cb;
+		if (n > 0) {
+			if (n > sizeof(piece))
+				n = sizeof(piece);
+			if (evbuffer_remove(r->bin, piece, n) != (int)n) {
+				http_conn_close(c, "out of memory");
+				return k;
+			}
+			if (r->stream_id != 0)
+				http2_body_consumed(r, n);
+			s->in_cb++;
+			cb(r, piece, n, r->body_arg);
+			s->in_cb--;
+		} else {
+			r->bdone = 1;
+			r->body_cb = NULL;
+			s->in_cb++;
+			cb(r, NULL, 0, r->body_arg);
+			s->in_cb--;
+		}
+		k++;
+		if (c->state == CONN_CLOSED)
+			return k;
+		goto again;	/* the list may have changed */
+	}
+	return k;
 }
 
 /* ---- answering ------------------------------------------------------------- */
@@ -821,6 +970,7 @@ respond(struct http_req *r, int status, const char *reason, const void *body,
 		errno = ECONNRESET;
 		return -1;
 	}
+	body_answer_early(r);
 	if (r->stream_id != 0)
 		rc = http2_respond(r, status, body, len);
 	else
@@ -829,6 +979,7 @@ respond(struct http_req *r, int status, const char *reason, const void *body,
 		return -1;
 	r->status = status;
 	r->state = REQ_ANSWERED;
+	body_drop(r);
 	log_debug("http: %s#%llu: %s %s %s -> %d (%zu octets)", c->peer,
 	    (unsigned long long)c->id, str_at(r, r->method),
 	    str_at(r, r->target), http_req_version(r), status, len);
@@ -997,6 +1148,9 @@ http_respond_begin(struct http_req *r, int status, const char *reason,
 		errno = ECONNRESET;
 		return -1;
 	}
+	/* a 100 Continue cannot follow the final head: the client that
+	 * waits for it is let go (and the connection with it) */
+	body_answer_early(r);
 	r->streaming = 1;
 	r->nobody = r->head || status == 204 || status == 304;
 	r->length = length;
@@ -1120,6 +1274,7 @@ http_respond_end(struct http_req *r)
 	r->ended = 1;
 	r->drain_cb = NULL;
 	r->state = REQ_ANSWERED;
+	body_drop(r);
 	if (r->stream_id != 0)
 		http2_stream_more(r);
 	log_debug("http: %s#%llu: %s %s %s -> %d (%llu octets, streamed)",
@@ -1145,6 +1300,7 @@ http_respond_abort(struct http_req *r)
 	r->drain_cb = NULL;
 	/* answered, so that leaving the connection calls no abort callback */
 	r->state = REQ_ANSWERED;
+	body_drop(r);
 	if (r->stream_id != 0) {
 		http2_stream_abort(r);
 		conn_poke(c);
@@ -1229,6 +1385,10 @@ h1_fail(struct http_conn *c, int status, const char *why)
 {
 	struct http_req *r = c->cur;
 
+	if (r != NULL && r->bstream) {
+		http_req_body_fail(r, status, why);
+		return;
+	}
 	if (r == NULL && (r = http_req_new(c)) == NULL) {
 		http_conn_close(c, "out of memory");
 		return;
@@ -1518,6 +1678,14 @@ h1_complete(struct http_conn *c)
 	c->cur = NULL;
 	c->rx_start = 0;
 	c->ps = P_HEAD;
+	if (r->bstream) {
+		/* with the application since its head */
+		r->bend = 1;
+		r->want_continue = 0;
+		if (r->close && c->state == CONN_H1)
+			conn_set_state(c, CONN_H1_LAST);
+		return;
+	}
 	http_req_complete(r);
 	if (c->state == CONN_CLOSED)
 		return;
@@ -1596,6 +1764,11 @@ h1_head(struct http_conn *c, struct evbuffer *in)
 	}
 	if (c->ps == P_HEAD)
 		h1_complete(c);
+	else if (c->srv->cfg.stream_bodies && !r->upgrade) {
+		/* the handler runs now; the body follows as it comes */
+		r->bstream = 1;
+		http_req_complete(r);
+	}
 	return 1;
 }
 
@@ -1656,7 +1829,8 @@ h1_chunk_size(struct http_conn *c, struct evbuffer *in)
 		c->trailer_len = 0;
 		return 1;
 	}
-	if (huge || size > c->srv->cfg.body_max - c->cur->body.len) {
+	if (huge || size > c->srv->cfg.body_max - (c->cur->bstream ?
+	    (size_t)c->cur->brecv : c->cur->body.len)) {
 		h1_fail(c, 413, "chunked body over body_max");
 		return -1;
 	}
@@ -1703,6 +1877,55 @@ h1_trailer(struct http_conn *c, struct evbuffer *in)
 	}
 }
 
+/*
+ * A streamed body: up to c->remaining octets into r->bin while it holds
+ * less than HTTP_BODY_HOLD (then reading stops: conn_update()), or
+ * dropped. The request timeout counts from the last octet while the
+ * client is the one to wait for.
+ */
+static int
+h1_body_stream(struct http_conn *c, struct evbuffer *in)
+{
+	struct http_req *r = c->cur;
+	size_t avail = evbuffer_get_length(in), n, held;
+	const uint8_t *p;
+
+	n = avail < c->remaining ? avail : c->remaining;
+	if (!r->bdiscard) {
+		held = r->bin != NULL ? evbuffer_get_length(r->bin) : 0;
+		if (held >= HTTP_BODY_HOLD) {
+			c->rx_start = 0;	/* the reader is the slow one */
+			return 0;
+		}
+		if (n > HTTP_BODY_HOLD - held)
+			n = HTTP_BODY_HOLD - held;
+	}
+	if (n == 0) {
+		if (c->rx_start == 0)
+			c->rx_start = http_now_ms();
+		return 0;
+	}
+	c->rx_start = http_now_ms();
+	p = evbuffer_pullup(in, (ssize_t)n);
+	if (!r->bdiscard && ((r->bin == NULL &&
+	    (r->bin = evbuffer_new()) == NULL) ||
+	    evbuffer_add(r->bin, p, n) != 0)) {
+		http_conn_close(c, "out of memory");
+		return -1;
+	}
+	evbuffer_drain(in, n);
+	r->brecv += n;
+	r->want_continue = 0;
+	c->remaining -= n;
+	if (c->remaining > 0)
+		return 1;
+	if (c->ps == P_BODY)
+		h1_complete(c);
+	else
+		c->ps = P_CHUNK_END;
+	return 1;
+}
+
 /* Move up to c->remaining body octets into the request. */
 static int
 h1_body(struct http_conn *c, struct evbuffer *in)
@@ -1710,6 +1933,8 @@ h1_body(struct http_conn *c, struct evbuffer *in)
 	size_t avail = evbuffer_get_length(in), n;
 	const uint8_t *p;
 
+	if (c->cur->bstream)
+		return h1_body_stream(c, in);
 	n = avail < c->remaining ? avail : c->remaining;
 	if (n == 0)
 		return 0;
@@ -1903,6 +2128,8 @@ conn_process(struct http_conn *c)
 			h1_write(c);
 		if (c->state != CONN_CLOSED)
 			progress += run_drains(c);
+		if (c->state != CONN_CLOSED)
+			progress += run_bodies(c);
 	} while (progress > 0 && c->state != CONN_CLOSED);
 	if (c->eof && c->state != CONN_CLOSED)
 		conn_eof(c);
@@ -1929,6 +2156,11 @@ conn_update(struct http_conn *c)
 	case CONN_H1:
 		want = !conn_paused(c) &&
 		    (c->cur != NULL || c->nreqs < cfg->pipeline_max);
+		/* a streamed body held for a slow reader: TCP holds the rest */
+		if (c->cur != NULL && c->cur->bstream && !c->cur->bdiscard &&
+		    c->cur->bin != NULL &&
+		    evbuffer_get_length(c->cur->bin) >= HTTP_BODY_HOLD)
+			want = 0;
 		break;
 	case CONN_H2:
 		want = !conn_read_paused(c);
@@ -2464,6 +2696,53 @@ http_req_body(const struct http_req *r, size_t *len)
 {
 	*len = r->body.len;
 	return r->body.len > 0 ? r->body.data : (const uint8_t *)"";
+}
+
+int
+http_req_body_streaming(const struct http_req *r)
+{
+	return r != NULL && r->bstream;
+}
+
+int
+http_req_body_read(struct http_req *r, http_body_cb cb, void *arg)
+{
+	if (r == NULL || !r->bstream || r->bdone) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (cb == NULL) {
+		if (r->conn != NULL) {
+			body_drop(r);
+			conn_poke(r->conn);
+		}
+		return 0;
+	}
+	if (r->conn == NULL || r->bdiscard || (r->state != REQ_HANDLER &&
+	    r->state != REQ_STREAMING)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	r->body_cb = cb;
+	r->body_arg = arg;
+	r->bprogress = http_now_ms();
+	conn_poke(r->conn);
+	return 0;
+}
+
+void
+http_req_body_pause(struct http_req *r, int paused)
+{
+	if (r == NULL || !r->bstream)
+		return;
+	paused = paused != 0;
+	if (r->bpaused == paused)
+		return;
+	r->bpaused = paused;
+	if (!paused && r->conn != NULL) {
+		r->bprogress = http_now_ms();
+		conn_poke(r->conn);
+	}
 }
 
 const char *

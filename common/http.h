@@ -94,6 +94,11 @@ struct http_req;
 #define HTTP_OUT_LOWAT			65536	/* reading pauses above this */
 #define HTTP_RESP_HEADERS_MAX		65536	/* response header fields */
 #define HTTP_PEER_MAX			64	/* "ip:port", "[v6]:port" + NUL */
+#define HTTP_BODY_HOLD			65536	/* streamed request body octets
+						 * held for a slow reader
+						 * (HTTP/1.1) */
+#define HTTP_BODY_WINDOW		(128 * 1024) /* ... HTTP/2: the
+						 * stream window */
 
 /*
  * Server configuration, copied by http_server_new(). A zero field takes
@@ -114,6 +119,9 @@ struct http_config {
 	unsigned	pipeline_max;	/* HTTP/1.1 requests in flight */
 	int		h2;		/* 1: accept h2c (prior knowledge and
 					 * Upgrade), 0: HTTP/1.x only */
+	int		stream_bodies;	/* 1: request bodies are streamed
+					 * (http_req_body_read()), 0: read
+					 * whole before the handler runs */
 };
 
 /*
@@ -132,6 +140,14 @@ typedef void (*http_abort_cb)(struct http_req *req, void *arg);
 /* Called once when a streamed response's queued output has drained
  * (http_respond_on_drain()). */
 typedef void (*http_drain_cb)(struct http_req *req, void *arg);
+
+/*
+ * A streamed request body (http_req_body_read()): a piece, `len` > 0
+ * octets at `data` (valid during the call only), or the end: `data`
+ * NULL and `len` 0 — the last call.
+ */
+typedef void (*http_body_cb)(struct http_req *req, const uint8_t *data,
+	    size_t len, void *arg);
 
 /* ---- server ----------------------------------------------------------- */
 
@@ -241,9 +257,50 @@ int	http_req_header_at(const struct http_req *r, size_t i,
 /*
  * The complete request body (after chunked decoding) and its length in
  * `*len`; never NULL (an empty body is ""), and always followed by a NUL
- * octet that is not counted, for parsers that want a C string.
+ * octet that is not counted, for parsers that want a C string. A
+ * streamed body (http_req_body_streaming()) is not here: "".
  */
 const uint8_t	*http_req_body(const struct http_req *r, size_t *len);
+
+/*
+ * Streamed request bodies (a server with `stream_bodies`): a request with
+ * a body (HTTP/1.1 Content-Length > 0 or chunked — unless it upgrades to
+ * h2c —, HTTP/2 HEADERS without END_STREAM) goes to the handler at the
+ * end of its head; http_req_body() then says "" and the body comes
+ * through http_req_body_read(). "Expect: 100-continue" is answered when
+ * the reading starts, so a handler that answers at once (401, 403) gets
+ * no body sent. Until then, and while paused, the layer holds at most
+ * HTTP_BODY_HOLD octets (HTTP/1.1: then it stops reading the connection)
+ * or the stream's window, HTTP_BODY_WINDOW (HTTP/2: no WINDOW_UPDATE for
+ * the stream; the connection's window comes back at once).
+ * body_max holds: a Content-Length over it is answered 413 before the
+ * handler; a body that grows over it (chunked, HTTP/2 without
+ * content-length), a malformed chunk (400) or a body that stalls for
+ * request_timeout_ms while being read (408) fails mid-stream — the layer
+ * answers the request itself if the application has not, else cuts the
+ * application's response (http_respond_abort()), and the abort callback
+ * (http_req_on_abort()) runs either way.
+ * A request answered before its body is all in: HTTP/1.1 reads the rest
+ * and drops it (the connection ends instead when a 100 Continue was due
+ * but not sent), HTTP/2 resets the stream (NO_ERROR) once the answer is
+ * out. Body callbacks stop when the request is answered (a streamed
+ * answer: when it ends).
+ */
+
+/* 1 when the body of `r` is streamed (http_req_body_read()), else 0. */
+int	http_req_body_streaming(const struct http_req *r);
+
+/*
+ * Receive the streamed body of `r`: `cb(r, data, len, arg)` for each piece
+ * and once for the end, from the event loop (never from inside this call).
+ * NULL `cb` stops: the rest is dropped. Returns 0, or -1 with errno
+ * EINVAL (not streamed, or its end given already), ECONNRESET (gone or
+ * answered).
+ */
+int	http_req_body_read(struct http_req *r, http_body_cb cb, void *arg);
+
+/* Stop (`paused` 1) or resume (0) the body callbacks of `r`. */
+void	http_req_body_pause(struct http_req *r, int paused);
 
 /* The context given to http_server_adopt_ctx() for the request's
  * connection; NULL for other connections and once the connection is

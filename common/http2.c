@@ -172,6 +172,12 @@ frame_recv_cb(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 	if (f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA)
 		return 0;
 	r = stream_req(s, f->hd.stream_id);
+	if (r != NULL && r->bstream) {
+		/* a streamed body's end: given to the reader by http.c */
+		if (f->hd.flags & NGHTTP2_FLAG_END_STREAM)
+			r->bend = 1;
+		return 0;
+	}
 	if (r == NULL || r->state != REQ_RECEIVING)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS &&
@@ -180,6 +186,13 @@ frame_recv_cb(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 		return 0;
 	if (f->hd.flags & NGHTTP2_FLAG_END_STREAM)
 		http_req_complete(r);
+	else if (f->hd.type == NGHTTP2_HEADERS &&
+	    http_conn_config(c)->stream_bodies) {
+		/* the handler runs now; the body follows as it comes */
+		r->bstream = 1;
+		r->bprogress = http_now_ms();
+		http_req_complete(r);
+	}
 	return 0;
 }
 
@@ -189,9 +202,37 @@ data_chunk_cb(nghttp2_session *s, uint8_t flags, int32_t id,
 {
 	struct http_conn *c = arg;
 	struct http_req *r;
+	int manual = http_conn_config(c)->stream_bodies;
 
 	(void)flags;
 	r = stream_req(s, id);
+	if (r != NULL && r->bstream) {
+		/*
+		 * No automatic WINDOW_UPDATE with stream_bodies
+		 * (http2_conn_start): the connection's window comes back at
+		 * once, so that one slow reader does not stop the other
+		 * streams; the stream's when its octets are read
+		 * (http2_body_consumed) or dropped.
+		 */
+		(void)nghttp2_session_consume_connection(s, len);
+		if (r->bdiscard) {
+			(void)nghttp2_session_consume_stream(s, id, len);
+			return 0;
+		}
+		if (len > http_conn_config(c)->body_max - r->brecv) {
+			(void)nghttp2_session_consume_stream(s, id, len);
+			http_req_body_fail(r, 413, "body over body_max");
+			return 0;
+		}
+		r->brecv += len;
+		r->bprogress = http_now_ms();
+		if ((r->bin == NULL && (r->bin = evbuffer_new()) == NULL) ||
+		    evbuffer_add(r->bin, data, len) != 0)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		return 0;
+	}
+	if (manual)
+		(void)nghttp2_session_consume(s, id, len);
 	if (r == NULL || r->state != REQ_RECEIVING)
 		return 0;	/* answered already: dropped */
 	if (len > http_conn_config(c)->body_max - r->body.len) {
@@ -374,6 +415,15 @@ http2_stream_more(struct http_req *r)
 }
 
 void
+http2_body_consumed(struct http_req *r, size_t n)
+{
+	struct http_conn *c = r->conn;
+
+	if (c != NULL && c->h2 != NULL && n > 0)
+		(void)nghttp2_session_consume_stream(c->h2, r->stream_id, n);
+}
+
+void
 http2_stream_abort(struct http_req *r)
 {
 	struct http_conn *c = r->conn;
@@ -392,12 +442,21 @@ http2_conn_start(struct http_conn *c, struct http_req *up)
 {
 	const struct http_config *cfg = http_conn_config(c);
 	nghttp2_session_callbacks *cbs;
+	nghttp2_option *opt = NULL;
 	nghttp2_settings_entry iv[3];
 	uint32_t window;
 	int rv;
 
 	if (nghttp2_session_callbacks_new(&cbs) != 0)
 		return -1;
+	/* streamed bodies: windows come back as octets are read */
+	if (cfg->stream_bodies) {
+		if (nghttp2_option_new(&opt) != 0) {
+			nghttp2_session_callbacks_del(cbs);
+			return -1;
+		}
+		nghttp2_option_set_no_auto_window_update(opt, 1);
+	}
 	nghttp2_session_callbacks_set_send_callback(cbs, send_cb);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
 	    begin_headers_cb);
@@ -410,7 +469,9 @@ http2_conn_start(struct http_conn *c, struct http_req *up)
 	    stream_close_cb);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cbs,
 	    frame_send_cb);
-	rv = nghttp2_session_server_new(&c->h2, cbs, c);
+	rv = nghttp2_session_server_new2(&c->h2, cbs, c, opt);
+	if (opt != NULL)
+		nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cbs);
 	if (rv != 0) {
 		c->h2 = NULL;
@@ -425,7 +486,9 @@ http2_conn_start(struct http_conn *c, struct http_req *up)
 	iv[1].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
 	iv[1].value = (uint32_t)cfg->head_max;
 	iv[2].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
-	iv[2].value = window;
+	/* a stream's window bounds what a slow reader's body holds here */
+	iv[2].value = cfg->stream_bodies && window > HTTP_BODY_WINDOW ?
+	    HTTP_BODY_WINDOW : window;
 	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, 3) != 0 ||
 	    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
 	    (int32_t)window) != 0)
@@ -488,6 +551,15 @@ http2_conn_want_write(struct http_conn *c)
 	return c->h2 != NULL && nghttp2_session_want_write(c->h2);
 }
 
+/* A streamed body being read, nothing held: the client is the one
+ * awaited (request_timeout_ms from its last octet). */
+static int
+body_waits(const struct http_req *r)
+{
+	return r->bstream && !r->bend && !r->bdiscard && r->body_cb != NULL &&
+	    !r->bpaused && (r->bin == NULL || evbuffer_get_length(r->bin) == 0);
+}
+
 uint64_t
 http2_conn_deadline(struct http_conn *c)
 {
@@ -495,10 +567,14 @@ http2_conn_deadline(struct http_conn *c)
 	struct http_req *r;
 	uint64_t d = 0;
 
-	TAILQ_FOREACH(r, &c->reqs, entry)
+	TAILQ_FOREACH(r, &c->reqs, entry) {
 		if (r->state == REQ_RECEIVING &&
 		    (d == 0 || r->start_ms + cfg->request_timeout_ms < d))
 			d = r->start_ms + cfg->request_timeout_ms;
+		if (body_waits(r) && (d == 0 ||
+		    r->bprogress + cfg->request_timeout_ms < d))
+			d = r->bprogress + cfg->request_timeout_ms;
+	}
 	if (c->pending_out > 0 &&
 	    (d == 0 || c->out_progress + cfg->idle_timeout_ms < d))
 		d = c->out_progress + cfg->idle_timeout_ms;
@@ -525,6 +601,9 @@ http2_conn_timer(struct http_conn *c, uint64_t now, int idle)
 		if (r->state == REQ_RECEIVING &&
 		    now >= r->start_ms + cfg->request_timeout_ms)
 			http_req_error(r, 408, "request not complete in time");
+		else if (body_waits(r) &&
+		    now >= r->bprogress + cfg->request_timeout_ms)
+			http_req_body_fail(r, 408, "request body stalled");
 	}
 	if (idle) {
 		nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE,

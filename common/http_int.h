@@ -114,6 +114,20 @@ struct http_req {
 	void			*drain_arg;
 	http_abort_cb		 abort_cb;
 	void			*abort_arg;
+	int			 on_aborts; /* queued on srv->aborts */
+	/* a streamed request body (cfg.stream_bodies): the handler runs at
+	 * the end of the head, the body follows through http_req_body_read */
+	int			 bstream;
+	int			 bend;	  /* all of it received */
+	int			 bdone;	  /* its end given to the reader */
+	int			 bdiscard; /* answered, or no reader: dropped */
+	int			 bfailed; /* failed mid-body: abort due */
+	int			 bpaused;
+	uint64_t		 brecv;	  /* octets received */
+	uint64_t		 bprogress; /* HTTP/2: last octet received, ms */
+	struct evbuffer		*bin;	  /* received, not yet given */
+	http_body_cb		 body_cb;
+	void			*body_arg;
 	char			 peer[HTTP_PEER_MAX];
 };
 
@@ -182,6 +196,11 @@ void		 http_req_error(struct http_req *r, int status,
 		    const char *why);
 /* Detach from the connection (stream closed); may free it. */
 void		 http_req_detach(struct http_req *r);
+/* A streamed request body failed (`status` 400, 408, 413): answered by
+ * the layer when still unanswered, else the response is cut; the
+ * application's abort callback runs. */
+void		 http_req_body_fail(struct http_req *r, int status,
+		    const char *why);
 
 /* ---- http2.c ----------------------------------------------------------- */
 
@@ -215,5 +234,8 @@ void	http2_stream_more(struct http_req *r);
 /* RST_STREAM(INTERNAL_ERROR): a streamed body cut short. */
 void	http2_stream_abort(struct http_req *r);
 void	http2_conn_free(struct http_conn *c);
+/* `n` octets of a streamed body were given to the reader (or dropped):
+ * the stream's flow-control window goes back. */
+void	http2_body_consumed(struct http_req *r, size_t n);
 
 #endif

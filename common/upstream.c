@@ -33,6 +33,14 @@
  * resumed, while the connection's window is given back at once. A
  * resumed request goes on from its `wake` event; one complete but paused
  * with octets held waits on `held`.
+ *
+ * Request bodies in pieces (upstream_request_source): the pieces wait in
+ * `bq` until the request has its connection; then HTTP/1.1 frames them
+ * straight into the bufferevent's output (Content-Length or chunked),
+ * whose write watermark (UPSTREAM_BODY_LOWAT) tells when the caller may
+ * go on, and h2c hands `bq` to nghttp2 through a data provider that
+ * defers while it is empty. The caller's drain callback runs from the
+ * `dwake` event.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -160,6 +168,14 @@ struct upstream_req {
 	int			 cancelled;	/* upstream_cancel() in them */
 	size_t			 given;	/* h2: octets of rbody given to body() */
 	struct event		*wake;	/* resumed: go on from the loop */
+	/* a request body in pieces (upstream_request_source) */
+	int			 src;
+	int64_t			 blen;	/* announced, -1 unknown */
+	uint64_t		 bgot;	/* octets written by the caller */
+	int			 bended;	/* upstream_body_end() */
+	int			 drain_armed;
+	struct evbuffer		*bq;	/* not yet on the connection */
+	struct event		*dwake;	/* st.drain() from the loop */
 };
 
 struct uconn {
@@ -325,6 +341,10 @@ req_free(struct upstream_req *r)
 		event_free(r->timer);
 	if (r->wake != NULL)
 		event_free(r->wake);
+	if (r->dwake != NULL)
+		event_free(r->dwake);
+	if (r->bq != NULL)
+		evbuffer_free(r->bq);
 	buf_clear(&r->fields);
 	buf_clear(&r->rhdrs);
 	buf_clear(&r->rbody);
@@ -654,6 +674,7 @@ conn_close(struct uconn *c, enum upstream_err e, const char *why)
 }
 
 static void	h1_read_cb(struct bufferevent *, void *);
+static void	h1_write_cb(struct bufferevent *, void *);
 static void	h1_event_cb(struct bufferevent *, short, void *);
 static void	h2_read_cb(struct bufferevent *, void *);
 static void	h2_write_cb(struct bufferevent *, void *);
@@ -683,8 +704,13 @@ conn_open(struct upstream *u)
 	if (u->cfg.h2)
 		bufferevent_setcb(c->bev, h2_read_cb, h2_write_cb, h2_event_cb,
 		    c);
-	else
-		bufferevent_setcb(c->bev, h1_read_cb, NULL, h1_event_cb, c);
+	else {
+		bufferevent_setcb(c->bev, h1_read_cb, h1_write_cb,
+		    h1_event_cb, c);
+		/* a request body in pieces: more when this is reached */
+		bufferevent_setwatermark(c->bev, EV_WRITE, UPSTREAM_BODY_LOWAT,
+		    0);
+	}
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&u->ss,
 	    u->sslen) != 0)
 		goto fail;
@@ -790,6 +816,33 @@ h1_drop(struct uconn *c)
 	return -1;
 }
 
+/*
+ * A request body in pieces on HTTP/1.1: what `r` holds in `bq` onto the
+ * connection, framed (RFC 9112 §7.1 when chunked), and the last chunk
+ * once ended. 0, or -1 (memory).
+ */
+static int
+h1_src_flush(struct uconn *c, struct upstream_req *r)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t n = evbuffer_get_length(r->bq);
+	int rc = 0;
+
+	if (n > 0 && r->blen < 0) {
+		rc = evbuffer_add_printf(out, "%zx\r\n", n);
+		if (rc >= 0)
+			rc = evbuffer_add_buffer(out, r->bq);
+		if (rc >= 0)
+			rc = evbuffer_add(out, "\r\n", 2);
+	} else if (n > 0)
+		rc = evbuffer_add_buffer(out, r->bq);
+	if (rc >= 0 && r->bended && r->blen < 0 && r->sent == 0) {
+		rc = evbuffer_add(out, "0\r\n\r\n", 5);
+		r->sent = 1;	/* the last chunk is out */
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* Write `r` on `c` (which may still be connecting): RFC 9112 §3, §6. */
 static int
 h1_write(struct uconn *c, struct upstream_req *r)
@@ -809,6 +862,18 @@ h1_write(struct uconn *c, struct upstream_req *r)
 		if (!field_dropped(name, 0))
 			rc = evbuffer_add_printf(out, "%s: %s\r\n", name,
 			    value);
+	}
+	if (r->src) {
+		/* RFC 9112 §6.1: chunked when the length is not known */
+		if (rc >= 0 && r->blen >= 0)
+			rc = evbuffer_add_printf(out, "Content-Length: %lld\r\n"
+			    "\r\n", (long long)r->blen);
+		else if (rc >= 0)
+			rc = evbuffer_add(out, "Transfer-Encoding: chunked\r\n"
+			    "\r\n", 30);
+		if (rc >= 0)
+			rc = h1_src_flush(c, r);
+		return rc < 0 ? -1 : 0;
 	}
 	if (rc >= 0 && (r->len > 0 || strcmp(r->method, "PUT") == 0 ||
 	    strcmp(r->method, "POST") == 0))
@@ -1265,7 +1330,28 @@ h1_read_cb(struct bufferevent *bev, void *arg)
 		    "not kept alive" : "data after the response");
 		return;
 	}
+	/* answered before our body was all written: its framing is lost */
+	if (r->src && (!r->bended || evbuffer_get_length(r->bq) > 0 ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
+		conn_close(c, UPSTREAM_E_PROTOCOL,
+		    "answered before the request body was sent");
+		return;
+	}
 	h1_idle(c);
+}
+
+/* Output down to UPSTREAM_BODY_LOWAT: a body source may go on. */
+static void
+h1_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct uconn *c = arg;
+	struct upstream_req *r = c->req;
+
+	(void)bev;
+	if (r != NULL && r->src && r->drain_armed) {
+		r->drain_armed = 0;
+		event_active(r->dwake, 0, 0);
+	}
 }
 
 static void
@@ -1603,7 +1689,8 @@ h2_stream_close_cb(nghttp2_session *s, int32_t id, uint32_t code, void *arg)
 	/* REFUSED_STREAM (or above a GOAWAY's last id): the AS did not
 	 * process it (RFC 9113 §8.7), any method may go again — unless a
 	 * streaming caller has its head already */
-	if (code == NGHTTP2_REFUSED_STREAM && !r->head_done) {
+	if (code == NGHTTP2_REFUSED_STREAM && !r->head_done &&
+	    !(r->src && r->sent > 0)) {
 		log_debug("upstream: %s#%llu: stream %d refused: requeued",
 		    c->u->peer, (unsigned long long)c->id, id);
 		requeue(r);
@@ -1648,6 +1735,27 @@ h2_body_cb(nghttp2_session *s, int32_t id, uint8_t *out, size_t length,
 	(void)arg;
 	if ((r = nghttp2_session_get_stream_user_data(s, id)) == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if (r->src) {
+		n = evbuffer_get_length(r->bq);
+		if (n > length)
+			n = length;
+		if (n > 0 && evbuffer_remove(r->bq, out, n) != (int)n)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		r->sent += n;
+		if (r->drain_armed &&
+		    evbuffer_get_length(r->bq) <= UPSTREAM_BODY_LOWAT) {
+			r->drain_armed = 0;
+			event_active(r->dwake, 0, 0);
+		}
+		if (evbuffer_get_length(r->bq) > 0)
+			return (ssize_t)n;
+		if (r->bended) {
+			*flags |= NGHTTP2_DATA_FLAG_EOF;
+			return (ssize_t)n;
+		}
+		/* upstream_body_write() resumes it */
+		return n > 0 ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
+	}
 	n = r->len - r->sent;
 	if (n > length)
 		n = length;
@@ -1699,13 +1807,16 @@ h2_submit(struct uconn *c, struct upstream_req *r)
 		nva[n++] = NV(l, nl, value, strlen(value));
 		l += nl;
 	}
-	if (r->len > 0 || strcmp(r->method, "PUT") == 0 ||
-	    strcmp(r->method, "POST") == 0) {
+	if (r->src && r->blen >= 0) {
+		snprintf(clen, sizeof(clen), "%lld", (long long)r->blen);
+		nva[n++] = NV("content-length", 14, clen, strlen(clen));
+	} else if (!r->src && (r->len > 0 || strcmp(r->method, "PUT") == 0 ||
+	    strcmp(r->method, "POST") == 0)) {
 		snprintf(clen, sizeof(clen), "%zu", r->len);
 		nva[n++] = NV("content-length", 14, clen, strlen(clen));
 	}
 #undef NV
-	if (r->len > 0) {
+	if (r->len > 0 || r->src) {
 		memset(&prd, 0, sizeof(prd));
 		prd.source.ptr = NULL;	/* the stream's user data */
 		prd.read_callback = h2_body_cb;
@@ -2161,10 +2272,23 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		h2_settle(c);
 }
 
+/* A body source's drain callback, from the loop. */
+static void
+dwake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_req *r = arg;
+
+	(void)fd;
+	(void)what;
+	if ((r->state == REQ_QUEUED || r->state == REQ_ACTIVE) &&
+	    r->st.drain != NULL)
+		r->st.drain(r->arg);
+}
+
 static struct upstream_req *
 request_new(struct upstream *u, const char *method, const char *target,
     const char *host, const char *const *names, const char *const *values,
-    size_t nheaders, const uint8_t *body, size_t len,
+    size_t nheaders, const uint8_t *body, size_t len, int64_t srclen,
     const struct upstream_stream *st, upstream_cb cb, void *arg)
 {
 	struct upstream_req *r;
@@ -2225,6 +2349,16 @@ request_new(struct upstream *u, const char *method, const char *target,
 		if ((r->wake = event_new(u->base, -1, 0, wake_cb, r)) == NULL)
 			goto nomem;
 	}
+	if (srclen >= -1) {
+		/* a body in pieces is sent once only */
+		r->src = 1;
+		r->blen = srclen;
+		r->idempotent = 0;
+		if ((r->bq = evbuffer_new()) == NULL ||
+		    (r->dwake = event_new(u->base, -1, 0, dwake_cb, r)) ==
+		    NULL)
+			goto nomem;
+	}
 	ms_tv(u->cfg.response_timeout_ms, &tv);
 	evtimer_add(r->timer, &tv);
 
@@ -2251,7 +2385,7 @@ upstream_request(struct upstream *u, const char *method, const char *target,
     void *arg)
 {
 	return request_new(u, method, target, host, names, values, nheaders,
-	    body, len, NULL, cb, arg);
+	    body, len, -2, NULL, cb, arg);
 }
 
 struct upstream_req *
@@ -2265,7 +2399,117 @@ upstream_request_stream(struct upstream *u, const char *method,
 		return NULL;
 	}
 	return request_new(u, method, target, host, names, values, nheaders,
-	    body, len, st, cb, arg);
+	    body, len, -2, st, cb, arg);
+}
+
+struct upstream_req *
+upstream_request_source(struct upstream *u, const char *method,
+    const char *target, const char *host, const char *const *names,
+    const char *const *values, size_t nheaders, int64_t length,
+    const struct upstream_stream *st, upstream_cb cb, void *arg)
+{
+	if (st == NULL || st->head == NULL || st->body == NULL ||
+	    length < -1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return request_new(u, method, target, host, names, values, nheaders,
+	    NULL, 0, length, st, cb, arg);
+}
+
+/* The response timeout of a body source: from its last piece, until
+ * the AS's head is in. */
+static void
+src_timer(struct upstream_req *r)
+{
+	struct timeval tv;
+
+	if (r->head_done)
+		return;
+	ms_tv(r->u->cfg.response_timeout_ms, &tv);
+	evtimer_add(r->timer, &tv);
+}
+
+/* Octets of the body of `r` not yet taken by its connection. */
+static size_t
+src_queued(struct upstream_req *r)
+{
+	size_t n = evbuffer_get_length(r->bq);
+
+	if (r->state == REQ_ACTIVE && !r->u->cfg.h2 && r->conn != NULL &&
+	    r->conn->bev != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(r->conn->bev));
+	return n;
+}
+
+/* New body octets (or the end) for an active request: onto the wire. */
+static int
+src_push(struct upstream_req *r)
+{
+	struct uconn *c = r->conn;
+
+	if (r->state != REQ_ACTIVE || c == NULL || c->state == CONN_CLOSED)
+		return 0;
+	if (!r->u->cfg.h2) {
+		if (h1_src_flush(c, r) == -1) {
+			c->req = NULL;
+			finish(r, UPSTREAM_E_PROTOCOL, "out of memory");
+			conn_close(c, UPSTREAM_E_PROTOCOL, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	(void)nghttp2_session_resume_data(c->h2, r->stream_id);
+	h2_send(c);
+	if (c->state != CONN_CLOSED)
+		h2_settle(c);
+	return 0;
+}
+
+ssize_t
+upstream_body_write(struct upstream_req *r, const void *data, size_t len)
+{
+	size_t q;
+
+	if (r == NULL || !r->src || r->bended || (len > 0 && data == NULL) ||
+	    (r->blen >= 0 && len > (uint64_t)r->blen - r->bgot)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* answered (or failed) already: nobody wants the rest */
+	if (r->state != REQ_QUEUED && r->state != REQ_ACTIVE)
+		return 0;
+	if (len > 0) {
+		if (evbuffer_add(r->bq, data, len) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		r->bgot += len;
+		src_timer(r);
+		if (src_push(r) == -1)
+			return 0;
+	}
+	q = src_queued(r);
+	if (q > UPSTREAM_BODY_LOWAT)
+		r->drain_armed = 1;
+	return (ssize_t)q;
+}
+
+int
+upstream_body_end(struct upstream_req *r)
+{
+	if (r == NULL || !r->src || r->bended ||
+	    (r->blen >= 0 && r->bgot != (uint64_t)r->blen)) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->bended = 1;
+	r->drain_armed = 0;
+	if (r->state != REQ_QUEUED && r->state != REQ_ACTIVE)
+		return 0;
+	src_timer(r);
+	(void)src_push(r);
+	return 0;
 }
 
 void

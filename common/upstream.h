@@ -72,6 +72,9 @@ struct upstream_req;
 #define UPSTREAM_HEAD_MAX_DEFAULT		16384
 #define UPSTREAM_BODY_MAX_DEFAULT		(1024 * 1024)
 #define UPSTREAM_HEADERS_MAX			100	/* response fields kept */
+#define UPSTREAM_BODY_LOWAT			65536	/* request body octets
+							 * queued: the caller
+							 * waits above it */
 
 /* Configuration, copied by upstream_new(). Zero fields take the defaults
  * named; `h2` is a plain flag. */
@@ -186,6 +189,9 @@ struct upstream_req *upstream_request(struct upstream *u, const char *method,
 struct upstream_stream {
 	int	(*head)(void *arg, const struct upstream_resp *resp);
 	int	(*body)(void *arg, const uint8_t *data, size_t len);
+	/* upstream_request_source() only (may be NULL): the request body
+	 * queued is down to UPSTREAM_BODY_LOWAT again */
+	void	(*drain)(void *arg);
 };
 
 /*
@@ -199,6 +205,50 @@ struct upstream_req *upstream_request_stream(struct upstream *u,
 		    size_t nheaders, const uint8_t *body, size_t len,
 		    const struct upstream_stream *st, upstream_cb cb,
 		    void *arg);
+
+/*
+ * Streaming both ways: upstream_request_stream() whose request body is
+ * not known whole, but given in pieces by upstream_body_write() and
+ * ended by upstream_body_end() (the AP passing on a client's upload as it
+ * comes). `length` is the body's length when known — HTTP/1.1 then sends
+ * Content-Length, h2c content-length, and exactly that many octets must
+ * be written —, or -1: HTTP/1.1 chunked, h2c DATA up to END_STREAM.
+ * The head goes out when the request gets its connection; the pieces
+ * follow as the connection takes them (h2c: as the AS's flow-control
+ * window allows). Such a request is never sent twice: no retry on a
+ * fresh connection, and a refused h2c stream is requeued only while none
+ * of its body was sent. The response timeout counts from the last piece
+ * written until the end, then as for upstream_request_stream().
+ * An answer that comes before the body is all sent ends the request as
+ * usual; pieces written after it are dropped (and an HTTP/1.1 connection
+ * is not reused).
+ */
+struct upstream_req *upstream_request_source(struct upstream *u,
+		    const char *method, const char *target, const char *host,
+		    const char *const *names, const char *const *values,
+		    size_t nheaders, int64_t length,
+		    const struct upstream_stream *st, upstream_cb cb,
+		    void *arg);
+
+/*
+ * Queue `len` octets (copied) of the request body of `r`. Returns the
+ * octets still queued here for it (not yet taken by the kernel or
+ * nghttp2; on HTTP/1.1 its head included):
+ * above UPSTREAM_BODY_LOWAT the caller stops writing until st->drain()
+ * runs (once, from the loop). 0 once the request has its answer (the
+ * octets are dropped). -1 with errno EINVAL: not a request with a body
+ * source, ended already, or more than its announced length. Not from
+ * inside head() or body().
+ */
+ssize_t		 upstream_body_write(struct upstream_req *r,
+		    const void *data, size_t len);
+
+/*
+ * The request body of `r` is complete. Returns 0, or -1 with errno
+ * EINVAL: not a body source, ended already, or fewer octets than the
+ * announced length written (the caller then cancels the request).
+ */
+int		 upstream_body_end(struct upstream_req *r);
 
 /*
  * Pause (`paused` 1) or resume (0) the body() calls of a streaming

@@ -1435,6 +1435,96 @@ START_TEST(ap_large_document)
 }
 END_TEST
 
+/*
+ * Uploads stream through the AP: a 900 KB PUT arrives whole; then
+ * BIGDOC_CONNS clients PUT one each and stop halfway. The AP passes on
+ * what came (to the AS, which buffers it) and holds a window of each
+ * body at most, so its resident set grows by less than one document
+ * for all of them — a buffering AP holds every half (it grew 2648 kB
+ * here). Then each sends the rest: 201, AP-FORWARD status=201, and each
+ * document reads back intact.
+ */
+START_TEST(ap_large_upload)
+{
+	struct e2e_stack s;
+	static struct ap_cli k[BIGDOC_CONNS];
+	static struct hresp r;
+	struct ue u;
+	struct cred c;
+	char line[E2E_LINE_MAX], *doc, *req[BIGDOC_CONNS], *got, name[16];
+	char path[BIGDOC_CONNS][512], ct[] = "Content-Type: " RL_MIME;
+	size_t len, req_len[BIGDOC_CONNS], first, have;
+	long apos, rss0, rss1;
+	int i;
+
+	e2e_stack_up(&s, (const char *[]){ NULL });
+	doc = bigdoc(&len);
+	ue_init(&s, &u, "usim");
+	fresh_cred(&s, &u, &c);
+	/* one whole upload first: the AP's first connection, key and heap
+	 * cost what they cost, whatever the body */
+	ap_request(&s, &c, "PUT", doc_path(&s, ALICE, "warm"),
+	    (const char *[]){ ct, NULL }, doc, &r);
+	ck_assert_msg(r.status == 201, "PUT %zu octets: %d %s", len, r.status,
+	    r.body);
+	apos = e2e_log_size(AP_LOG(&s));
+	rss0 = vm_rss_kb(&s);
+	for (i = 0; i < BIGDOC_CONNS; i++) {
+		snprintf(name, sizeof(name), "up%d", i);
+		snprintf(path[i], sizeof(path[i]), "%s", doc_path(&s, ALICE,
+		    name));
+		req[i] = h1_build(&s, "PUT", path[i], (const char *[]){ ct,
+		    NULL }, doc, len, &req_len[i]);
+		ap_open(&k[i], &s, &c);
+		/* the head and half the body, then the client stops */
+		first = req_len[i] - len / 2;
+		ck_assert_int_eq(tls_client_write(k[i].t, req[i], first), 0);
+	}
+	/* one more round trip: the AP's loop has read the halves by now */
+	ap_request(&s, &c, "GET", doc_path(&s, ALICE, "none"), NULL, NULL,
+	    &r);
+	ck_assert_int_eq(r.status, 404);
+	rss1 = vm_rss_kb(&s);
+	ck_assert_msg(ap_asan(&s) || rss1 - rss0 < (long)(len / 1024),
+	    "the AP grew by %ld kB for %d uploads of %zu kB stopped halfway",
+	    rss1 - rss0, BIGDOC_CONNS, len / 1024);
+	for (i = 0; i < BIGDOC_CONNS; i++) {
+		first = req_len[i] - len / 2;
+		ck_assert_int_eq(tls_client_write(k[i].t, req[i] + first,
+		    req_len[i] - first), 0);
+		ck_assert_msg(h1_recv(&k[i], &r, 0) == 0, "PUT %d: %s", i,
+		    k[i].err);
+		ck_assert_msg(r.status == 201, "PUT %d: %d %s", i, r.status,
+		    r.body);
+		ap_close(&k[i]);
+		free(req[i]);
+	}
+	for (i = 0; i < BIGDOC_CONNS; i++)
+		ASSERT_EV(AP_LOG(&s), &apos, line, "AP-FORWARD", "method=PUT",
+		    "status=201");
+	/* what the AS stored is what was sent */
+	got = malloc(len);
+	ck_assert_ptr_nonnull(got);
+	for (i = 0; i < BIGDOC_CONNS; i++) {
+		req[i] = h1_build(&s, "GET", path[i], NULL, NULL, 0,
+		    &req_len[i]);
+		ap_open(&k[0], &s, &c);
+		ck_assert_int_eq(tls_client_write(k[0].t, req[i], req_len[i]),
+		    0);
+		free(req[i]);
+		have = 0;
+		big_head(&k[0], len);
+		big_body(&k[0], got, &have, len);
+		ck_assert_msg(memcmp(got, doc, len) == 0, "upload %d: not the "
+		    "bytes PUT", i);
+		ap_close(&k[0]);
+	}
+	free(got);
+	free(doc);
+	e2e_stack_down(&s);
+}
+END_TEST
+
 
 /* The B-TID expires (GUSS lifetime 3 s; the BSF's purge every second
  * says when, BSF-PURGE): a key cached before must not be used after, and
@@ -2099,6 +2189,7 @@ suite_e2e_ap(void)
 	tcase_add_test(own, ap_limits_and_stall);
 	tcase_add_test(own, ap_zn_delayed);
 	tcase_add_test(own, ap_large_document);
+	tcase_add_test(own, ap_large_upload);
 	suite_add_tcase(s, own);
 	return s;
 }

@@ -97,6 +97,25 @@ struct app {
 };
 
 static struct app app;
+
+/* The application's side: a handler that takes streamed bodies. */
+struct sapp {
+	int		 on;	/* the handler streams bodies */
+	int		 read;	/* and reads them at once */
+	int		 early;	/* answers 401 at the head, unread */
+	int		 begin;	/* begins a streamed answer at the head */
+	size_t		 pause_at; /* pauses once this much is in */
+	int		 paused;
+	int		 heads;
+	struct http_req	*r;
+	size_t		 got;
+	size_t		 pieces;
+	uint32_t	 sum;
+	int		 ended;
+};
+
+static struct sapp sapp;
+static void	shandler(struct http_req *);
 static char big[1 << 20];
 
 static void
@@ -164,6 +183,10 @@ handler(struct http_req *r, void *arg)
 	snprintf(app.xtest, sizeof(app.xtest), "%s", v != NULL ? v : "");
 	app.is_h2 = http_req_is_h2(r);
 	app.nhdrs = http_req_header_count(r);
+	if (sapp.on && http_req_body_streaming(r)) {
+		shandler(r);
+		return;
+	}
 	body = http_req_body(r, &app.body_len);
 	ck_assert_uint_eq(body[app.body_len], 0);	/* NUL after it */
 	if (app.body_len <= sizeof(app.body))
@@ -2584,6 +2607,454 @@ START_TEST(test_stream_h2)
 }
 END_TEST
 
+/* ---- streamed request bodies (stream_bodies) ----------------------- */
+
+
+static uint32_t
+sum_of(const uint8_t *p, size_t n, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum = sum * 31 + p[i];
+	return sum;
+}
+
+static void
+sbody(struct http_req *r, const uint8_t *data, size_t len, void *arg)
+{
+	char text[64];
+	int n;
+
+	ck_assert_ptr_eq(arg, &sapp);
+	ck_assert_ptr_eq(r, sapp.r);
+	ck_assert_int_eq(sapp.ended, 0);
+	ck_assert_int_eq(sapp.paused, 0);
+	if (data == NULL) {
+		ck_assert_uint_eq(len, 0);
+		sapp.ended = 1;
+		if (sapp.begin) {
+			ck_assert_int_ge(http_respond_end(r), 0);
+			return;
+		}
+		n = snprintf(text, sizeof(text), "%zu %08x", sapp.got,
+		    sapp.sum);
+		ck_assert_int_eq(http_respond(r, 200, NULL, text, (size_t)n),
+		    0);
+		return;
+	}
+	ck_assert_uint_gt(len, 0);
+	sapp.got += len;
+	sapp.pieces++;
+	sapp.sum = sum_of(data, len, sapp.sum);
+	if (sapp.pause_at > 0 && sapp.got >= sapp.pause_at) {
+		sapp.pause_at = 0;
+		sapp.paused = 1;
+		http_req_body_pause(r, 1);
+	}
+}
+
+/* Called by handler() for a request whose body is streamed. */
+static void
+shandler(struct http_req *r)
+{
+	size_t len;
+
+	sapp.heads++;
+	ck_assert_int_eq(http_req_body_streaming(r), 1);
+	(void)http_req_body(r, &len);
+	ck_assert_uint_eq(len, 0);
+	if (sapp.early) {
+		ck_assert_int_eq(http_respond(r, 401, NULL, "no\n", 3), 0);
+		/* answered: nothing more to read */
+		ck_assert_int_eq(http_req_body_read(r, sbody, &sapp), -1);
+		return;
+	}
+	ck_assert_ptr_null(sapp.r);
+	sapp.r = http_req_ref(r);
+	http_req_on_abort(r, abort_cb, NULL);
+	if (sapp.begin)
+		ck_assert_int_eq(http_respond_begin(r, 200, NULL, -1), 0);
+	if (sapp.read)
+		ck_assert_int_eq(http_req_body_read(r, sbody, &sapp), 0);
+}
+
+static void
+sapp_reset(void)
+{
+	http_req_unref(sapp.r);
+	memset(&sapp, 0, sizeof(sapp));
+}
+
+static int
+sapp_heads(void *arg)
+{
+	return sapp.heads >= *(int *)arg;
+}
+
+static int
+sapp_got(void *arg)
+{
+	return sapp.got >= *(size_t *)arg;
+}
+
+static void
+fill_pattern(uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 7 + i / 251);
+}
+
+/* Content-Length: the handler runs at the end of the head, before any of
+ * the body is sent; the body comes in pieces, intact; keep-alive goes on. */
+START_TEST(test_reqstream_length)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1 };
+	struct tc t;
+	char head[128], want[64];
+	size_t len = 300000;
+	int one = 1;
+
+	fill_pattern((uint8_t *)big, len);
+	start(&cfg);
+	sapp.on = 1;
+	tc_open(&t);
+	snprintf(head, sizeof(head), "PUT /s HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Length: %zu\r\n\r\n", len);
+	tc_sends(&t, head);
+	ck_assert_msg(test_run_until(base, sapp_heads, &one, WAIT_MS),
+	    "no handler call at the head");
+	ck_assert_str_eq(app.method, "PUT");
+	ck_assert_uint_eq(sapp.got, 0);
+	ck_assert_int_eq(http_req_body_read(sapp.r, sbody, &sapp), 0);
+	tc_send(&t, big, len);
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	snprintf(want, sizeof(want), "%zu %08x", len,
+	    sum_of((const uint8_t *)big, len, 0));
+	ck_assert_str_eq(resp.body, want);
+	ck_assert_uint_gt(sapp.pieces, 1);
+	/* no body: the buffered path, same connection */
+	tc_sends(&t, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(resp.body, "GET /after HTTP/1.1");
+	ck_assert_int_eq(sapp.heads, 1);
+	ck_assert_int_eq(app.aborted, 0);
+	tc_close(&t);
+	sapp_reset();
+}
+END_TEST
+
+/* Chunked, with extensions and a trailer; HTTP/1.0 has no chunked. */
+START_TEST(test_reqstream_chunked)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1 };
+	struct tc t;
+	char want[64];
+	size_t three = 3;
+
+	start(&cfg);
+	sapp.on = sapp.read = 1;
+	tc_open(&t);
+	tc_sends(&t, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n5;ext=1\r\nhello\r\n");
+	tc_sends(&t, "1\r\n \r\n");
+	tc_sends(&t, "5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	snprintf(want, sizeof(want), "11 %08x",
+	    sum_of((const uint8_t *)"hello world", 11, 0));
+	ck_assert_str_eq(resp.body, want);
+	sapp_reset();
+	sapp.on = sapp.read = 1;
+	/* a bad chunk after the handler has it: 400, the abort callback */
+	tc_sends(&t, "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n3\r\nabc\r\n");
+	ck_assert_msg(test_run_until(base, sapp_got, &three, WAIT_MS),
+	    "the first chunk not read");
+	tc_sends(&t, "zz\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 400);
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS),
+	    "no abort callback");
+	ck_assert_int_eq(sapp.ended, 0);
+	tc_wait_eof(&t);
+	tc_close(&t);
+	sapp_reset();
+}
+END_TEST
+
+/* 100-continue goes when the application starts reading, not before;
+ * an answer without reading it ends the connection (the client never
+ * sent the body); without Expect the unread body is dropped and the
+ * connection goes on. */
+START_TEST(test_reqstream_continue)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1 };
+	struct tc t;
+	int one = 1;
+
+	start(&cfg);
+	sapp.on = 1;
+	tc_open(&t);
+	tc_sends(&t, "PUT /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+	    "Content-Length: 4\r\n\r\n");
+	ck_assert_msg(test_run_until(base, sapp_heads, &one, WAIT_MS),
+	    "no handler call");
+	run_for(100);
+	ck_assert_uint_eq(t.in.len, 0);		/* no 100 yet */
+	ck_assert_int_eq(http_req_body_read(sapp.r, sbody, &sapp), 0);
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 100);
+	tc_sends(&t, "body");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_ptr_null(resp_header(&resp, "Connection"));
+	sapp_reset();
+
+	/* answered at the head without reading: no 100, and the end */
+	sapp.on = sapp.early = 1;
+	tc_sends(&t, "PUT /e HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+	    "Content-Length: 4\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 401);
+	ck_assert_str_eq(resp_header(&resp, "Connection"), "close");
+	tc_wait_eof(&t);
+	tc_close(&t);
+
+	/* no Expect: the body is read and dropped, keep-alive goes on */
+	tc_open(&t);
+	tc_sends(&t, "PUT /e HTTP/1.1\r\nHost: h\r\nContent-Length: 100000"
+	    "\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 401);
+	ck_assert_ptr_null(resp_header(&resp, "Connection"));
+	tc_send(&t, big, 100000);
+	tc_sends(&t, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(resp.body, "GET /next HTTP/1.1");
+	ck_assert_int_eq(sapp.heads, 2);	/* the two early answers */
+	tc_close(&t);
+	sapp_reset();
+}
+END_TEST
+
+/* body_max mid-stream: 413 when nothing was answered; a streamed answer
+ * already begun is cut instead. The abort callback runs either way. */
+START_TEST(test_reqstream_cap)
+{
+	struct http_config cfg = { .stream_bodies = 1, .body_max = 1000,
+	    .h2 = 1 };
+	struct tc t;
+	char chunk[700];
+	size_t want = 600;
+
+	memset(chunk, 'a', sizeof(chunk));
+	start(&cfg);
+	/* Content-Length over body_max: 413 before the handler */
+	sapp.on = sapp.read = 1;
+	tc_exchange(&t, "PUT /m HTTP/1.1\r\nHost: h\r\nContent-Length: 1001"
+	    "\r\n\r\n", &resp);
+	ck_assert_int_eq(resp.status, 413);
+	ck_assert_int_eq(sapp.heads, 0);
+	tc_close(&t);
+
+	tc_open(&t);
+	tc_sends(&t, "PUT /m HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n258\r\n");
+	tc_send(&t, chunk, 600);
+	tc_sends(&t, "\r\n");
+	ck_assert_msg(test_run_until(base, sapp_got, &want, WAIT_MS),
+	    "the first chunk not read");
+	tc_sends(&t, "258\r\n");
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 413);
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS),
+	    "no abort callback");
+	ck_assert_int_eq(http_req_alive(sapp.r), 0);
+	ck_assert_int_eq(http_respond(sapp.r, 200, NULL, NULL, 0), -1);
+	tc_wait_eof(&t);
+	tc_close(&t);
+	sapp_reset();
+	app.aborted = 0;
+
+	/* the answer has begun (chunked): it is cut, not ended */
+	sapp.on = sapp.read = sapp.begin = 1;
+	tc_open(&t);
+	tc_sends(&t, "PUT /m HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+	    "chunked\r\n\r\n258\r\n");
+	tc_send(&t, chunk, 600);
+	tc_sends(&t, "\r\n");
+	ck_assert_msg(test_run_until(base, sapp_got, &want, WAIT_MS),
+	    "the first chunk not read");
+	ck_assert_int_ge(http_respond_write(sapp.r, "part", 4), 0);
+	tc_sends(&t, "258\r\n");
+	tc_wait_eof(&t);
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS),
+	    "no abort callback");
+	ck_assert_ptr_nonnull(memmem(t.in.data, t.in.len, "4\r\npart\r\n", 9));
+	ck_assert_ptr_null(memmem(t.in.data, t.in.len, "0\r\n\r\n", 5));
+	tc_close(&t);
+	sapp_reset();
+}
+END_TEST
+
+/* Paused: no body callback until resumed; then the rest, intact. */
+START_TEST(test_reqstream_pause)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1 };
+	struct tc t;
+	char head[128], want[64];
+	size_t len = 1 << 20, at;
+
+	fill_pattern((uint8_t *)big, len);
+	start(&cfg);
+	sapp.on = sapp.read = 1;
+	sapp.pause_at = 20000;
+	tc_open(&t);
+	snprintf(head, sizeof(head), "PUT /p HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Length: %zu\r\n\r\n", len);
+	tc_sends(&t, head);
+	tc_send(&t, big, len);
+	ck_assert_msg(test_run_until(base, sapp_got, &sapp.pause_at,
+	    WAIT_MS), "nothing read");
+	ck_assert_int_eq(sapp.paused, 1);
+	at = sapp.got;
+	run_for(200);
+	ck_assert_uint_eq(sapp.got, at);	/* nothing while paused */
+	ck_assert_uint_lt(sapp.got, len);
+	sapp.paused = 0;
+	http_req_body_pause(sapp.r, 0);
+	tc_recv(&t, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	snprintf(want, sizeof(want), "%zu %08x", len,
+	    sum_of((const uint8_t *)big, len, 0));
+	ck_assert_str_eq(resp.body, want);
+	tc_close(&t);
+	sapp_reset();
+}
+END_TEST
+
+/* An HTTP/2 request body from `big`, `len` octets, content-length
+ * announced when `clen`. */
+static size_t h2c_body_left;
+static size_t h2c_body_off;
+
+static ssize_t
+h2c_body_cb(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
+    uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+	size_t n = h2c_body_left < length ? h2c_body_left : length;
+
+	(void)s;
+	(void)id;
+	(void)src;
+	(void)arg;
+	memcpy(buf, big + h2c_body_off, n);
+	h2c_body_off += n;
+	h2c_body_left -= n;
+	if (h2c_body_left == 0)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
+static int32_t
+h2c_put(struct h2c *h, size_t len, int clen)
+{
+	char cl[24];
+	nghttp2_nv nv[] = { NV(":method", "PUT"), NV(":scheme", "http"),
+	    NV(":path", "/h2put"), NV(":authority", "h"),
+	    NV("content-length", "0") };
+	nghttp2_data_provider prd;
+	int32_t id;
+
+	snprintf(cl, sizeof(cl), "%zu", len);
+	nv[4].value = (uint8_t *)cl;
+	nv[4].valuelen = strlen(cl);
+	memset(&prd, 0, sizeof(prd));
+	prd.read_callback = h2c_body_cb;
+	h2c_body_left = len;
+	h2c_body_off = 0;
+	id = nghttp2_submit_request(h->s, NULL, nv, clen ? 5 : 4, &prd, NULL);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(nghttp2_session_send(h->s), 0);
+	return id;
+}
+
+static int
+h2c_first_closed(void *arg)
+{
+	return ((struct h2c *)arg)->closed[0];
+}
+
+/* HTTP/2: a body larger than the stream's window comes through as the
+ * reader takes it; paused, nothing comes; body_max holds (413, abort). */
+START_TEST(test_reqstream_h2)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1,
+	    .body_max = 2 * 1024 * 1024 };
+	struct h2c h;
+	size_t len = 600000, at;
+
+	fill_pattern((uint8_t *)big, len);
+	start(&cfg);
+	sapp.on = sapp.read = 1;
+	sapp.pause_at = 30000;
+	h2c_open(&h);
+	ck_assert_int_eq(h2c_put(&h, len, 1), 1);
+	ck_assert_msg(test_run_until(base, sapp_got, &sapp.pause_at,
+	    WAIT_MS), "nothing read");
+	at = sapp.got;
+	run_for(200);
+	ck_assert_uint_eq(sapp.got, at);
+	/* the client is held by the stream's window, not the body */
+	ck_assert_uint_le(h2c_body_off, at + HTTP_BODY_WINDOW + 16384);
+	sapp.paused = 0;
+	http_req_body_pause(sapp.r, 0);
+	ck_assert_msg(test_run_until(base, h2c_first_closed, &h, WAIT_MS),
+	    "stream not closed");
+	ck_assert_int_eq(h.status[0], 200);
+	ck_assert_int_eq(sapp.ended, 1);
+	ck_assert_uint_eq(sapp.got, len);
+	ck_assert_uint_eq(sapp.sum, sum_of((const uint8_t *)big, len, 0));
+	h2c_close(&h);
+	sapp_reset();
+}
+END_TEST
+
+START_TEST(test_reqstream_h2_cap)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1,
+	    .body_max = 100000 };
+	struct h2c h;
+
+	start(&cfg);
+	sapp.on = sapp.read = 1;
+	h2c_open(&h);
+	/* no content-length: the cap is met mid-stream */
+	ck_assert_int_eq(h2c_put(&h, 300000, 0), 1);
+	ck_assert_msg(test_run_until(base, h2c_first_closed, &h, WAIT_MS),
+	    "stream not closed");
+	ck_assert_int_eq(h.status[0], 413);
+	ck_assert_msg(test_run_until(base, aborted, NULL, WAIT_MS),
+	    "no abort callback");
+	ck_assert_int_eq(sapp.ended, 0);
+	ck_assert_uint_le(sapp.got, 100000);
+	/* the connection goes on */
+	ck_assert_int_eq(h2c_request_path(&h, "/after", 0), 3);
+	ck_assert_msg(test_run_until(base, h2c_stream_closed, &h, WAIT_MS),
+	    "second stream not closed");
+	ck_assert_int_eq(h.status[1], 200);
+	h2c_close(&h);
+	sapp_reset();
+}
+END_TEST
+
+
 Suite *
 suite_http(void)
 {
@@ -2645,6 +3116,18 @@ suite_http(void)
 	tcase_add_test(tc, test_stream_pipelined);
 	tcase_add_test(tc, test_stream_backpressure);
 	tcase_add_test(tc, test_stream_h2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reqstream");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_reqstream_length);
+	tcase_add_test(tc, test_reqstream_chunked);
+	tcase_add_test(tc, test_reqstream_continue);
+	tcase_add_test(tc, test_reqstream_cap);
+	tcase_add_test(tc, test_reqstream_pause);
+	tcase_add_test(tc, test_reqstream_h2);
+	tcase_add_test(tc, test_reqstream_h2_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -171,6 +171,8 @@ struct app {
 	char		 host[128];
 	char		 xtest[64];
 	char		 version[16];
+	char		 te[32];	/* Transfer-Encoding, Content-Length */
+	char		 clen[32];
 };
 
 static struct app app;
@@ -229,6 +231,10 @@ handler(struct http_req *r, void *arg)
 	v = http_req_header(r, "x-test");
 	snprintf(app.xtest, sizeof(app.xtest), "%s", v != NULL ? v : "");
 	snprintf(app.version, sizeof(app.version), "%s", http_req_version(r));
+	v = http_req_header(r, "transfer-encoding");
+	snprintf(app.te, sizeof(app.te), "%s", v != NULL ? v : "");
+	v = http_req_header(r, "content-length");
+	snprintf(app.clen, sizeof(app.clen), "%s", v != NULL ? v : "");
 	if (app.hold) {
 		ck_assert_uint_lt(app.nheld, HELD_MAX);
 		app.held[app.nheld++] = http_req_ref(r);
@@ -1522,7 +1528,7 @@ s_done(void *arg, enum upstream_err e, const struct upstream_resp *resp,
 	ck_assert_uint_eq(resp->body_len, 0);
 }
 
-static const struct upstream_stream s_cbs = { s_head, s_body };
+static const struct upstream_stream s_cbs = { s_head, s_body, NULL };
 
 static struct upstream_req *
 sreq(const char *method, const char *target, const uint8_t *body,
@@ -1846,6 +1852,152 @@ START_TEST(test_stream_free_paused)
 }
 END_TEST
 
+/* ---- request bodies in pieces (upstream_request_source) ---------------- */
+
+/* The writer: pieces of bigbody while the upstream takes them. */
+struct src {
+	struct upstream_req	*r;
+	size_t			 len, off, piece;
+	int			 drains, waits, ended;
+	size_t			 dropped;	/* writes after the answer */
+};
+
+static struct src src;
+
+static void
+src_pump(struct src *s)
+{
+	ssize_t q;
+	size_t n;
+
+	while (s->off < s->len) {
+		n = s->len - s->off < s->piece ? s->len - s->off : s->piece;
+		q = upstream_body_write(s->r, bigbody + s->off, n);
+		ck_assert_int_ge(q, 0);
+		if (q == 0 && sg.calls + sg.heads > 0)
+			s->dropped += n;
+		s->off += n;
+		if ((size_t)q > UPSTREAM_BODY_LOWAT) {
+			s->waits++;
+			return;		/* src_drain() goes on */
+		}
+	}
+	if (!s->ended) {
+		ck_assert_int_eq(upstream_body_end(s->r), 0);
+		s->ended = 1;
+	}
+}
+
+static void
+src_drain(void *arg)
+{
+	ck_assert_ptr_eq(arg, &sg);
+	src.drains++;
+	src_pump(&src);
+}
+
+static const struct upstream_stream src_cbs = { s_head, s_body, src_drain };
+
+static void
+src_start(const char *target, size_t len, int announce)
+{
+	memset(&src, 0, sizeof(src));
+	src.len = len;
+	src.piece = 10000;
+	sg.r = src.r = upstream_request_source(up, "PUT", target, NULL, NULL,
+	    NULL, 0, announce ? (int64_t)len : -1, &src_cbs, s_done, &sg);
+	ck_assert_ptr_nonnull(src.r);
+	src_pump(&src);
+}
+
+/* Known length (Content-Length) and unknown (chunked / DATA to
+ * END_STREAM): the AS gets the body whole, written under back-pressure;
+ * misuse is refused. */
+START_TEST(test_source_body)
+{
+	static uint8_t copy[sizeof(bigbody)];
+	int h2 = _i, announce;
+	char cl[24];
+
+	big_fill();
+	srv_start(NULL);
+	up_start(srv_port, h2, NULL);
+	for (announce = 1; announce >= 0; announce--) {
+		memset(&sg, 0, sizeof(sg));
+		sg.data = copy;
+		sg.cap = sizeof(copy);
+		src_start("/echo", sizeof(bigbody), announce);
+		s_wait(&sg);
+		ck_assert_msg(sg.e == UPSTREAM_OK, "%s", sg.why);
+		ck_assert_int_eq(sg.status, 200);
+		ck_assert_int_eq(sg.h2, h2);
+		ck_assert_uint_eq(sg.len, sizeof(bigbody));
+		ck_assert(memcmp(copy, bigbody, sizeof(bigbody)) == 0);
+		ck_assert_int_gt(src.waits, 0);	/* back-pressure */
+		ck_assert_int_eq(src.drains, src.waits);
+		snprintf(cl, sizeof(cl), "%zu", sizeof(bigbody));
+		ck_assert_str_eq(app.clen, announce ? cl : "");
+		ck_assert_str_eq(app.te, announce || h2 ? "" : "chunked");
+	}
+
+	/* misuse: not a source, more than announced, short end */
+	memset(&sg, 0, sizeof(sg));
+	sreq("GET", "/x", NULL, 0, &sg);
+	ck_assert_int_eq(upstream_body_write(sg.r, "x", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(upstream_body_end(sg.r), -1);
+	s_wait(&sg);
+	memset(&sg, 0, sizeof(sg));
+	sg.r = upstream_request_source(up, "PUT", "/echo", NULL, NULL, NULL,
+	    0, 3, &src_cbs, s_done, &sg);
+	ck_assert_ptr_nonnull(sg.r);
+	ck_assert_int_eq(upstream_body_write(sg.r, "abcd", 4), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_ge(upstream_body_write(sg.r, "ab", 2), 0);
+	ck_assert_int_eq(upstream_body_end(sg.r), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_ge(upstream_body_write(sg.r, "c", 1), 0);
+	ck_assert_int_eq(upstream_body_end(sg.r), 0);
+	ck_assert_int_eq(upstream_body_end(sg.r), -1);
+	s_wait(&sg);
+	ck_assert_int_eq(sg.e, UPSTREAM_OK);
+	ck_assert_uint_eq(sg.len, 3);
+	ck_assert_ptr_null(upstream_request_source(up, "PUT", "/", NULL, NULL,
+	    NULL, 0, -2, &src_cbs, s_done, &sg));
+}
+END_TEST
+
+/* The AS answers before the body is all sent (a streaming AS that does
+ * not read it): the answer completes the request, later pieces are
+ * dropped, and an HTTP/1.1 connection is not reused. */
+START_TEST(test_source_early_answer)
+{
+	struct http_config cfg = { .stream_bodies = 1, .h2 = 1 };
+	int h2 = _i;
+	size_t none = 0;
+
+	big_fill();
+	srv_start(&cfg);
+	up_start(srv_port, h2, NULL);
+	memset(&sg, 0, sizeof(sg));
+	src_start("/status/413", sizeof(bigbody), 1);
+	ck_assert_uint_lt(src.off, sizeof(bigbody));
+	s_wait(&sg);
+	ck_assert_msg(sg.e == UPSTREAM_OK, "%s", sg.why);
+	ck_assert_int_eq(sg.status, 413);
+	src.r = NULL;
+	if (!h2)
+		ck_assert_msg(test_run_until(base, conns_are, &none, WAIT_MS),
+		    "connection kept after a cut body");
+	/* the upstream goes on */
+	memset(&got[0], 0, sizeof(got[0]));
+	req("GET", "/after", NULL, &got[0]);
+	wait_got(&got[0]);
+	ck_assert_int_eq(got[0].e, UPSTREAM_OK);
+	ck_assert_int_eq(got[0].status, 200);
+}
+END_TEST
+
 Suite *
 suite_upstream(void)
 {
@@ -1899,6 +2051,8 @@ suite_upstream(void)
 	tcase_add_test(tc, test_stream_h1_errors);
 	tcase_add_test(tc, test_stream_h2);
 	tcase_add_loop_test(tc, test_stream_free_paused, 0, 2);
+	tcase_add_loop_test(tc, test_source_body, 0, 2);
+	tcase_add_loop_test(tc, test_source_early_answer, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
