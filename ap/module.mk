@@ -5,7 +5,8 @@ AP_SRCS := \
 	ap/ap_ua.c \
 	ap/ap_ident.c \
 	ap/ap_digest.c \
-	ap/ap_plain.c
+	ap/ap_plain.c \
+	ap/ap_plain_head.c
 
 AP_OBJS := $(AP_SRCS:%.c=$(BUILD)/obj/%.o)
 DEPFILES += $(AP_OBJS:.o=.d)

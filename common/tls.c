@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "tls.h"
+#include "tls_int.h"
 
 const uint8_t tls_ua_id_tls13[TLS_UA_ID_LEN] = { 0x01, 0x00, 0x00, 0x00, 0x07 };
 
@@ -67,62 +68,10 @@ struct tls_server {
 	size_t			 nconns;	/* open, any state */
 };
 
-enum conn_state {
-	CS_HANDSHAKE,	/* GnuTLS handshake running */
-	CS_LOOKUP,	/* a record is held back until the key is known */
-	CS_CLOSING,	/* fatal alert queued, closing once written */
-	CS_READY,	/* handed over as a filter bufferevent */
-	CS_LINGER,	/* filter freed: close_notify and the rest of the
-			 * ciphertext still to write */
-	CS_CLOSED
-};
-
 #define LINGER_MS	5000	/* most time given to flush after a free */
 
 static const char *const conn_state_names[] = {
 	"handshake", "lookup", "closing", "ready", "linger", "closed"
-};
-
-/* What the record scanner still looks for. */
-enum scan_state {
-	SCAN_HELLO,	/* ClientHello(s), then ClientKeyExchange (1.2) */
-	SCAN_DONE	/* past the last plaintext handshake message */
-};
-
-enum lookup_state {
-	LK_NONE,
-	LK_PENDING,	/* asked, not answered */
-	LK_READY,
-	LK_FAILED
-};
-
-struct tls_conn {
-	struct tls_server	*srv;
-	struct tls_conn		*prev, *next;	/* srv->hs_head list */
-	uint64_t		 id;
-	int			 refs;	/* 1 while open + app references */
-	enum conn_state		 state;
-	char			 peer[64];
-	struct bufferevent	*bev;	/* socket; under the filter once READY */
-	gnutls_session_t	 sess;
-	struct event		*timer;
-	struct event		*kick;	/* resume after a lookup answer */
-
-	enum scan_state		 scan;
-	size_t			 scanned; /* input octets cleared for GnuTLS */
-	int			 have_suite;
-	uint8_t			 suite[2]; /* from our ServerHello */
-	char			 sni[TLS_SNI_MAX + 1];
-	int			 version;  /* 12 or 13 once handed over */
-	int			 is_psk;   /* idem: a PSK handshake */
-
-	enum lookup_state	 lk;
-	int			 lk_asked; /* lookup callback still to run */
-	char			 identity[TLS_IDENTITY_MAX + 1];
-	uint8_t			 ua_id[TLS_UA_ID_LEN];
-	uint8_t			 key[TLS_PSK_MAX];
-	size_t			 keylen;
-	char			 fail_reason[128];
 };
 
 static void	conn_step(struct tls_conn *);
@@ -443,8 +392,6 @@ srv_psk_creds(gnutls_session_t sess, const gnutls_datum_t *user,
 
 /* ---- server: record scanner ------------------------------------------------ */
 
-enum need { NEED_PASS, NEED_PARK, NEED_FAIL };
-
 /* The record may pass once the key of (identity, ua_id) is held; else a
  * lookup starts (the callback runs at the end of conn_step). */
 static enum need
@@ -525,7 +472,14 @@ suite_is_psk(const uint8_t cs[2])
 	return 0;
 }
 
-/* One plaintext handshake record: walk its messages. */
+/*
+ * One plaintext handshake record: walk its messages. The record is walked
+ * again from its start once a key arrives, and only one key is held: a
+ * second identity in the same record would make each answer ask for the
+ * other key again, without end. No client sends two (a second
+ * ClientHello follows a HelloRetryRequest, in a later record; the
+ * ClientKeyExchange follows our ServerHello), so that is refused.
+ */
 static enum need
 inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 {
@@ -534,11 +488,17 @@ inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 	uint32_t ml;
 	uint8_t ua[TLS_UA_ID_LEN] = { 0x01, 0x00, 0x01, 0, 0 };
 	enum need r;
+	int nid = 0;
 
 	while (len > 0) {
 		if (len < 4 || (ml = get24(p + 1)) > len - 4) {
 			snprintf(c->fail_reason, sizeof(c->fail_reason),
 			    "handshake message spans records");
+			return NEED_FAIL;
+		}
+		if ((p[0] == HS_CLIENT_HELLO || p[0] == HS_CKE) && nid > 0) {
+			snprintf(c->fail_reason, sizeof(c->fail_reason),
+			    "two PSK identities in one record");
 			return NEED_FAIL;
 		}
 		switch (p[0]) {
@@ -554,6 +514,7 @@ inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 				return NEED_FAIL;
 			}
 			if (h.id != NULL) {
+				nid++;
 				r = need_key(c, h.id, h.idlen, tls_ua_id_tls13);
 				if (r != NEED_PASS)
 					return r;
@@ -580,6 +541,7 @@ inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 			}
 			ua[3] = c->suite[0];
 			ua[4] = c->suite[1];
+			nid++;
 			r = need_key(c, p + 6, get16(p + 4), ua);
 			if (r != NEED_PASS)
 				return r;
@@ -595,22 +557,17 @@ inspect_handshake(struct tls_conn *c, const uint8_t *p, size_t len)
 	return NEED_PASS;
 }
 
-/* Clear whole records for GnuTLS up to the first that needs a key. */
-static enum need
-scan_input(struct tls_conn *c)
+/* Clear whole records for GnuTLS up to the first that needs a key
+ * (tls_int.h). */
+enum need
+tls_scan_records(struct tls_conn *c, const uint8_t *p, size_t avail)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t avail = evbuffer_get_length(in), rl, total;
-	struct evbuffer_ptr pos;
-	uint8_t hdr[REC_HDR];
-	const uint8_t *p;
+	size_t rl, total;
+	const uint8_t *hdr;
 	enum need r;
 
 	while (c->scan != SCAN_DONE && c->scanned + REC_HDR <= avail) {
-		if (evbuffer_ptr_set(in, &pos, c->scanned,
-		    EVBUFFER_PTR_SET) != 0 ||
-		    evbuffer_copyout_from(in, &pos, hdr, REC_HDR) != REC_HDR)
-			return NEED_FAIL;
+		hdr = p + c->scanned;
 		rl = get16(hdr + 3);
 		if (hdr[0] < CT_CCS || hdr[0] > CT_APPDATA || hdr[1] != 3 ||
 		    rl > REC_MAX) {
@@ -622,10 +579,7 @@ scan_input(struct tls_conn *c)
 		if (total > avail)
 			break;
 		if (hdr[0] == CT_HANDSHAKE) {
-			p = evbuffer_pullup(in, (ev_ssize_t)total);
-			if (p == NULL)
-				return NEED_FAIL;
-			r = inspect_handshake(c, p + c->scanned + REC_HDR, rl);
+			r = inspect_handshake(c, hdr + REC_HDR, rl);
 			if (r != NEED_PASS)
 				return r;
 		} else if (hdr[0] == CT_APPDATA) {
@@ -635,6 +589,22 @@ scan_input(struct tls_conn *c)
 		c->scanned = total;
 	}
 	return NEED_PASS;
+}
+
+/* The socket's input through tls_scan_records(), made contiguous: no more
+ * than TLS_HS_IN_MAX during the handshake (conn_step()). */
+static enum need
+scan_input(struct tls_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in);
+	const uint8_t *p;
+
+	if (c->scan == SCAN_DONE || c->scanned + REC_HDR > avail)
+		return NEED_PASS;	/* nothing to look at (yet) */
+	if ((p = evbuffer_pullup(in, -1)) == NULL)
+		return NEED_FAIL;
+	return tls_scan_records(c, p, avail);
 }
 
 /* ---- server: the handshake -------------------------------------------------- */

@@ -31,8 +31,10 @@
  * and the TLS session.
  *
  * Limits (documented choices): a handshake message that spans records is
- * refused; the first identity of a TLS 1.3 pre_shared_key extension is the
- * one looked up; no session tickets, no renegotiation (a client's request
+ * refused, and so is a record carrying two PSK identities (ClientHellos
+ * or ClientKeyExchanges: each key answered would ask for the other
+ * again); the first identity of a TLS 1.3 pre_shared_key extension is
+ * the one looked up; no session tickets, no renegotiation (a client's request
  * is answered with a no_renegotiation warning); a close_notify is not
  * signalled as EOF to the plaintext side (the TCP close that follows is).
  * Certificates: one certificate and key per server (no choice by SNI),

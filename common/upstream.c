@@ -68,6 +68,7 @@
 #include "log.h"
 #include "secret.h"
 #include "upstream.h"
+#include "upstream_int.h"
 
 #define WHY_MAX		128	/* a reason given to the callback */
 #define CHUNK_LINE_MAX	4096	/* chunk-size line with extensions */
@@ -2592,4 +2593,75 @@ size_t
 upstream_queued(const struct upstream *u)
 {
 	return u->nqueued;
+}
+
+/* ---- the HTTP/1.1 parser alone, for tests and fuzzing (upstream_int.h) --- */
+
+struct upstream_h1 {
+	struct upstream		u;	/* cfg only */
+	struct uconn		c;	/* the parser's state */
+	struct upstream_req	r;	/* status, fields, body */
+};
+
+struct upstream_h1 *
+upstream_h1_new(size_t head_max, size_t body_max, int head)
+{
+	struct upstream_h1 *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->u.cfg.head_max = head_max > 0 ? head_max :
+	    UPSTREAM_HEAD_MAX_DEFAULT;
+	p->u.cfg.body_max = body_max > 0 ? body_max :
+	    UPSTREAM_BODY_MAX_DEFAULT;
+	/* as upstream_request() and h1_start() leave them */
+	p->r.u = &p->u;
+	p->r.head = head;
+	p->r.state = REQ_ACTIVE;
+	p->r.conn = &p->c;
+	buf_init(&p->r.fields, 0);
+	buf_init(&p->r.rhdrs, p->u.cfg.head_max + 64);
+	buf_init(&p->r.rbody, p->u.cfg.body_max + 1);	/* + NUL */
+	p->c.u = &p->u;
+	p->c.req = &p->r;
+	p->c.state = CONN_BUSY;
+	p->c.ps = P_HEAD;
+	p->c.perr = UPSTREAM_E_PROTOCOL;
+	return p;
+}
+
+int
+upstream_h1_parse(struct upstream_h1 *p, struct evbuffer *in)
+{
+	if (evbuffer_get_length(in) > 0)
+		p->c.got_octet = 1;
+	return h1_parse(&p->c, in);
+}
+
+enum upstream_err
+upstream_h1_error(const struct upstream_h1 *p, const char **why)
+{
+	*why = p->c.pwhy;
+	return p->c.perr;
+}
+
+void
+upstream_h1_resp(struct upstream_h1 *p, struct upstream_resp *resp,
+    int *keep_alive)
+{
+	resp_fill(&p->r, resp);
+	if (buf_cstr(&p->r.rbody) != NULL)
+		resp->body = (const uint8_t *)p->r.rbody.data;
+	resp->body_len = p->r.rbody.len;
+	*keep_alive = !p->c.conn_close;
+}
+
+void
+upstream_h1_free(struct upstream_h1 *p)
+{
+	if (p == NULL)
+		return;
+	buf_clear(&p->r.rhdrs);
+	buf_clear(&p->r.rbody);
+	free(p);
 }

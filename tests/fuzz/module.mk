@@ -14,10 +14,14 @@
 # common/ go in FUZZ_EXTRA_SRCS_NAME: their normal objects are linked into
 # the replay binary, instrumented copies into the libFuzzer one, and their
 # folders are on the harness's include path.
-FUZZ_TARGETS := diameter digest xcap_uri xcap_node
+FUZZ_TARGETS := diameter digest xcap_uri xcap_node tls_hello ap_uss ap_plain \
+	upstream_resp httpc_head
 
 # The presence server's XCAP node engine.
 FUZZ_EXTRA_SRCS_xcap_node := presence/presence_node.c
+# The AP's GBA-UserSecSettings parser, and its plain-HTTP request head.
+FUZZ_EXTRA_SRCS_ap_uss := ap/ap_zn.c
+FUZZ_EXTRA_SRCS_ap_plain := ap/ap_plain_head.c
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
