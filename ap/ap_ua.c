@@ -794,50 +794,44 @@ pass_fields(struct fwd *f, const struct upstream_resp *resp)
 	}
 }
 
-/* The body length the AS announced (its Content-Length, checked by
- * common/upstream and nghttp2 against what comes), or -1. */
+/* A Content-Length value as a length, or -1 when it is absent or not one
+ * plain number ("5, 5" of RFC 9110 §8.6 and the like: the framing, checked
+ * by the HTTP layer, common/upstream or nghttp2, decides). */
 static int64_t
-resp_length(const struct upstream_resp *resp)
+length_of(const char *v)
 {
-	const char *v = NULL;
 	char *end;
 	unsigned long long n;
-	size_t i;
 
-	if (resp->status == 204 || resp->status == 304)
-		return -1;
-	for (i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->names[i], "content-length") == 0) {
-			v = resp->values[i];
-			break;
-		}
 	if (v == NULL || *v < '0' || *v > '9')
 		return -1;
 	errno = 0;
 	n = strtoull(v, &end, 10);
-	/* "5, 5" (RFC 9110 §8.6) and the like: let the framing decide */
 	if (errno != 0 || *end != '\0' || n > INT64_MAX)
 		return -1;
 	return (int64_t)n;
 }
 
-/* The length of the client's body when its head says it (HTTP/1.1
- * Content-Length, HTTP/2 content-length; both checked against what
- * comes by the HTTP layer or nghttp2), else -1: sent chunked. */
+/* The body length the AS announced, or -1. */
+static int64_t
+resp_length(const struct upstream_resp *resp)
+{
+	size_t i;
+
+	if (resp->status == 204 || resp->status == 304)
+		return -1;
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->names[i], "content-length") == 0)
+			return length_of(resp->values[i]);
+	return -1;
+}
+
+/* The length of the client's body when its head says it, else -1: it is
+ * sent on chunked. */
 static int64_t
 req_length(const struct http_req *r)
 {
-	const char *v = http_req_header(r, "content-length");
-	char *end;
-	unsigned long long n;
-
-	if (v == NULL || *v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n > INT64_MAX)
-		return -1;
-	return (int64_t)n;
+	return length_of(http_req_header(r, "content-length"));
 }
 
 /* A piece of the client's body, or its end: to the AS. The client is
